@@ -1,0 +1,31 @@
+// Bearer authentication for protected routes (SimpleJWT's JWTAuthentication), in memory:
+// the access token's signature, expiry, session and token version decide.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "store/types.hpp"
+
+namespace authd::auth {
+
+struct Principal {
+    int64_t user_id = 0;
+    std::string username;
+    store::Role role = store::Role::client;
+    std::string sid;
+    int64_t exp = 0;  // access token expiry
+};
+
+// On failure returns nullopt and sets `error` to the 401 answer (with WWW-Authenticate).
+std::optional<Principal> authenticate(http::Request& req, http::Response& error);
+// Optional authentication (register): no header → anonymous; a bad token is still a 401.
+bool has_credentials(const http::Request& req);
+
+http::Response unauthorized(std::string_view detail, std::string_view code = {});
+http::Response forbidden();
+http::Response service_unavailable(std::string_view detail = "Service temporarily unavailable, try again later.");
+
+}  // namespace authd::auth

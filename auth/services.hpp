@@ -1,0 +1,70 @@
+// Services: everything the handlers share, wired once by the executable (tools/), plus the
+// per-loop context each request carries. Handlers reach both through the Request.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "auth/jwt.hpp"
+#include "auth/link_token.hpp"
+#include "auth/password_hasher.hpp"
+#include "auth/validation_cache.hpp"
+#include "core/blocking_pool.hpp"
+#include "core/loop_group.hpp"
+#include "http/metrics.hpp"
+#include "http/request.hpp"
+#include "store/store.hpp"
+
+namespace authd::auth {
+
+class MailOutbox;
+
+struct AuthSettings {
+    int64_t access_ttl = 300;
+    int64_t refresh_ttl = 86400;
+    int64_t link_ttl = 259200;
+    std::string public_url = "http://127.0.0.1:8000";
+    bool require_approval = false;
+    uint32_t login_max_failures = 10;
+    int64_t login_failure_window = 15 * 60;
+    uint32_t ip_max_failures = 100;
+    int64_t ip_failure_window = 60;
+};
+
+struct LoopContext;
+
+struct Services {
+    Services(AuthSettings s, std::string_view secret_key, HashParams hash_params)
+        : settings(std::move(s)),
+          hasher(hash_params),
+          jwt(secret_key),
+          links(secret_key, settings.link_ttl) {}
+
+    AuthSettings settings;
+    PasswordHasher hasher;
+    JwtCodec jwt;
+    LinkTokens links;
+    store::Store* store = nullptr;
+    core::LoopGroup* loops = nullptr;
+    core::BlockingPool* hash_pool = nullptr;
+    MailOutbox* outbox = nullptr;
+    http::Metrics* metrics = nullptr;
+    const void* router = nullptr;  // http::Router, for /metrics
+    std::vector<std::unique_ptr<LoopContext>> contexts;  // one per loop, by loop index
+};
+
+// Per-loop state: owned and used by one loop thread only.
+struct LoopContext {
+    Services* services = nullptr;
+    int loop_index = 0;
+    ValidationCache cache;
+    JwtScratch jwt_scratch;
+    simdjson::dom::parser json;  // reused: no allocation per request once warm
+};
+
+inline LoopContext& loop_context(const http::Request& req) { return *static_cast<LoopContext*>(req.context); }
+inline Services& services(const http::Request& req) { return *loop_context(req).services; }
+
+}  // namespace authd::auth

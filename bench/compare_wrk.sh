@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# End-to-end throughput of authd beside nginx answering a constant `return 200` on the same
+# machine: identical wrk settings, alternating rounds, per-round figures, medians and ratios.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+usage() {
+    cat <<'EOF'
+usage: bench/compare_wrk.sh [options]
+  --path P          GET this path on authd (default /healthz); nginx answers any path
+  --lua FILE        wrk script instead of a GET (e.g. bench/validate_token.lua); the token comes
+                    from AUTHD_BENCH_TOKEN, or is obtained from the authd this script starts
+  --rounds N        rounds per server, alternating nginx, authd, nginx, ... (default 3)
+  --duration D      wrk -d per round (default 10s)
+  --connections C   wrk -c (default 64)
+  --threads T       wrk -t (default 2)
+  --workers W       nginx worker_processes and AUTHD_THREADS of a started authd (default 2)
+  --warmup D        unrecorded warm-up run per server before the rounds (default 2s, 0 = none)
+  --authd-port P    benchmark an authd already listening on 127.0.0.1:P instead of starting
+                    build/authd with a temporary store
+EOF
+}
+
+path=/healthz
+lua=""
+rounds=3
+duration=10s
+connections=64
+threads=2
+workers=2
+warmup=2s
+authd_port=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --path) path=$2; shift 2 ;;
+        --lua) lua=$2; shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
+        --duration) duration=$2; shift 2 ;;
+        --connections) connections=$2; shift 2 ;;
+        --threads) threads=$2; shift 2 ;;
+        --workers) workers=$2; shift 2 ;;
+        --warmup) warmup=$2; shift 2 ;;
+        --authd-port) authd_port=$2; shift 2 ;;
+        -h | --help) usage; exit 0 ;;
+        *) echo "compare_wrk.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+die() { echo "compare_wrk.sh: $*" >&2; exit 1; }
+seconds_of() {  # wrk duration (10, 10s, 2m, 1h) -> whole seconds
+    [[ $1 =~ ^([0-9]+)([smh]?)$ ]] || die "bad duration '$1'"
+    case "${BASH_REMATCH[2]}" in
+        m) echo $((BASH_REMATCH[1] * 60)) ;;
+        h) echo $((BASH_REMATCH[1] * 3600)) ;;
+        *) echo "${BASH_REMATCH[1]}" ;;
+    esac
+}
+for n in "$rounds" "$connections" "$threads" "$workers"; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || die "expected a positive integer, got '$n'"
+done
+duration_s=$(seconds_of "$duration")
+warmup_s=$(seconds_of "$warmup")
+[ -z "$lua" ] || [ -f "$lua" ] || die "no such wrk script: $lua"
+for tool in wrk nginx curl; do
+    command -v "$tool" >/dev/null || die "$tool not found; run: tools/setup.sh bench"
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/authd-bench-XXXXXX")
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || continue
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_http() {  # wait_http <url> <seconds> <pid or "">: until the URL answers 2xx
+    local url=$1 limit=$2 pid=$3 i
+    for ((i = 0; i < limit * 20; i++)); do
+        curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+        sleep 0.05
+    done
+    return 1
+}
+
+start_nginx() {
+    local dir=$tmp/nginx temp
+    mkdir -p "$dir"
+    nginx_port=$(free_port)
+    {
+        echo "worker_processes $workers;"
+        echo "worker_rlimit_nofile 65536;"
+        echo "pid $dir/nginx.pid;"
+        echo "error_log $dir/error.log warn;"
+        echo "events { worker_connections 16384; }"
+        echo "http {"
+        echo "    access_log off;"
+        echo "    keepalive_requests 100000000;"  # like authd: never close a busy keep-alive
+        for temp in client_body proxy fastcgi uwsgi scgi; do
+            # A module compiled out of this nginx would make its directive an error.
+            nginx -V 2>&1 | grep -q -- "--without-http_${temp}_module" && continue
+            echo "    ${temp}_temp_path $dir/$temp;"
+        done
+        echo "    server {"
+        echo "        listen 127.0.0.1:$nginx_port;"
+        echo "        location / { default_type application/json; return 200 '{\"status\":\"ok\"}'; }"
+        echo "    }"
+        echo "}"
+    } >"$dir/nginx.conf"
+    nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g 'daemon off;' \
+        >"$dir/stdout.log" 2>&1 &
+    pids+=($!)
+    wait_http "http://127.0.0.1:$nginx_port/" 10 "$!" ||
+        die "nginx did not start: $(cat "$dir/error.log" "$dir/stdout.log" 2>/dev/null)"
+}
+
+start_authd() {
+    if [ -n "$authd_port" ]; then
+        wait_http "http://127.0.0.1:$authd_port/healthz" 2 "" ||
+            die "no authd answering on 127.0.0.1:$authd_port"
+        return
+    fi
+    if [ ! -x build/authd ]; then
+        [ -f build/CMakeCache.txt ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+        cmake --build build --target authd
+    fi
+    authd_port=$(free_port)
+    started_authd=1
+    env AUTHD_LISTEN="127.0.0.1:$authd_port" AUTHD_STORE="file:$tmp/authd-data" \
+        AUTHD_THREADS="$workers" AUTHD_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789" \
+        AUTHD_ACCESS_TTL=86400 AUTHD_SUPERUSER_USERNAME=benchadmin \
+        AUTHD_SUPERUSER_EMAIL=benchadmin@example.com AUTHD_SUPERUSER_PASSWORD="$bench_password" \
+        build/authd serve >"$tmp/authd.log" 2>&1 &
+    pids+=($!)
+    wait_http "http://127.0.0.1:$authd_port/healthz" 15 "$!" ||
+        die "authd did not start: $(tail -20 "$tmp/authd.log")"
+}
+
+# For --lua without AUTHD_BENCH_TOKEN: log in as the superuser the started authd created.
+fetch_token() {
+    [ -n "$lua" ] && [ -z "${AUTHD_BENCH_TOKEN:-}" ] || return 0
+    [ "$started_authd" -eq 1 ] || die "--lua with --authd-port needs AUTHD_BENCH_TOKEN"
+    local answer
+    answer=$(curl -sS --max-time 10 -H 'Content-Type: application/json' \
+        -d "{\"username\": \"benchadmin\", \"password\": \"$bench_password\"}" \
+        "http://127.0.0.1:$authd_port/auth/token/") || die "login request failed"
+    AUTHD_BENCH_TOKEN=$(printf '%s' "$answer" |
+        /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["access"])' 2>/dev/null) ||
+        die "login did not return a token: $answer"
+    export AUTHD_BENCH_TOKEN
+}
+
+to_ms() {  # wrk latency (812.00us, 1.20ms, 2.01s, 1.00m) -> milliseconds
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+        printf "%.3f", n }'
+}
+
+run_wrk() {  # run_wrk <port> <duration> <output file>
+    local args=(-t"$threads" -c"$connections" -d"$2" --latency)
+    [ -z "$lua" ] || args+=(-s "$lua")
+    timeout $(($(seconds_of "$2") + 60)) wrk "${args[@]}" "http://127.0.0.1:$1$path" >"$3" 2>&1 ||
+        die "wrk failed: $(cat "$3")"
+}
+
+# Sets rps, p99 (ms), non2xx and errors from one wrk output.
+parse_wrk() {
+    rps=$(awk '/^Requests\/sec:/ {print $2}' "$1")
+    p99=$(awk '$1 == "99%" {print $2; exit}' "$1")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$1")
+    errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$1")
+    [ -n "$rps" ] && [ -n "$p99" ] || die "cannot parse wrk output: $(cat "$1")"
+    p99=$(to_ms "$p99")
+    non2xx=${non2xx:-0}
+    errors=${errors:-0}
+}
+
+median() {
+    printf '%s\n' "$@" | sort -g |
+        awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
+bench_password="Bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+started_authd=0
+nginx_port=""
+start_nginx
+start_authd
+fetch_token
+if [ -n "$lua" ]; then
+    what="wrk script $lua"
+else
+    what="GET $path"
+fi
+echo "authd on 127.0.0.1:$authd_port vs nginx ($workers workers) on 127.0.0.1:$nginx_port"
+echo "wrk -t$threads -c$connections -d$duration --latency, $what, $rounds rounds each"
+
+if [ "$warmup_s" -gt 0 ]; then
+    run_wrk "$nginx_port" "$warmup" "$tmp/warmup-nginx.txt"
+    run_wrk "$authd_port" "$warmup" "$tmp/warmup-authd.txt"
+fi
+
+nginx_rps=() nginx_p99=() authd_rps=() authd_p99=()
+printf '\n%-6s %-6s %12s %10s %9s %8s\n' round server "req/s" "p99 ms" non-2xx errors
+for ((r = 1; r <= rounds; r++)); do
+    for server in nginx authd; do
+        port_var=${server}_port
+        out=$tmp/wrk-$server-$r.txt
+        run_wrk "${!port_var}" "$duration" "$out"
+        parse_wrk "$out"
+        printf '%-6s %-6s %12.0f %10.3f %9s %8s\n' "$r" "$server" "$rps" "$p99" "$non2xx" "$errors"
+        if [ "$server" = nginx ]; then
+            nginx_rps+=("$rps"); nginx_p99+=("$p99")
+        else
+            authd_rps+=("$rps"); authd_p99+=("$p99")
+            [ "$non2xx" = 0 ] || echo "  warning: authd answered $non2xx non-2xx responses" >&2
+        fi
+    done
+done
+
+m_nginx_rps=$(median "${nginx_rps[@]}")
+m_nginx_p99=$(median "${nginx_p99[@]}")
+m_authd_rps=$(median "${authd_rps[@]}")
+m_authd_p99=$(median "${authd_p99[@]}")
+printf '%-13s %12.0f %10.3f\n' "median nginx" "$m_nginx_rps" "$m_nginx_p99"
+printf '%-13s %12.0f %10.3f\n' "median authd" "$m_authd_rps" "$m_authd_p99"
+awk -v ar="$m_authd_rps" -v nr="$m_nginx_rps" -v ap="$m_authd_p99" -v np="$m_nginx_p99" 'BEGIN {
+    printf "%-13s %12.2f %10.2f   (authd/nginx: req/s higher is better, p99 lower is better)\n",
+           "ratio", (nr > 0 ? ar / nr : 0), (np > 0 ? ap / np : 0) }'

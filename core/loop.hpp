@@ -1,0 +1,94 @@
+// Loop: one io_uring event loop per thread (shared nothing). Owns the ring, the timers and
+// the mailbox through which other threads hand it work. Every I/O operation carries a
+// Completion* in user_data; the loop reaps completions in batches and submits once per turn.
+#pragma once
+#include <liburing.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/mpsc_queue.hpp"
+#include "core/unique_function.hpp"
+
+namespace authd::core {
+
+// Embedded in the object that owns an operation; the loop calls fn with the CQE's result.
+struct Completion {
+    using Fn = void (*)(Completion* self, int32_t res, uint32_t flags);
+    Fn fn = nullptr;
+    void* owner = nullptr;
+};
+
+using TimerId = std::multimap<MonoTime, UniqueFunction<void()>>::iterator;
+
+class Loop {
+public:
+    // Creates the ring. On failure returns nullptr and fills `error` with a human-readable
+    // reason (including the likely cause when the kernel refuses io_uring).
+    static Loop* create(unsigned entries, int index, std::string& error);
+    ~Loop();
+    Loop(const Loop&) = delete;
+    Loop& operator=(const Loop&) = delete;
+
+    // The loop running on this thread, or nullptr off-loop.
+    static Loop* current();
+    int index() const { return index_; }
+    io_uring* ring() { return &ring_; }
+
+    // A free SQE, submitting pending ones first if the SQ is full. Never returns nullptr.
+    io_uring_sqe* sqe();
+    // Prepares an SQE whose completion goes to `c`.
+    io_uring_sqe* sqe_for(Completion* c) {
+        io_uring_sqe* s = sqe();
+        io_uring_sqe_set_data(s, c);
+        return s;
+    }
+
+    // Runs until stop(); returns when stopped.
+    void run();
+    // Asks the loop to leave run() after the current turn. Loop thread only.
+    void stop() { running_ = false; }
+
+    // Thread-safe: runs fn on this loop's thread soon. Never blocks.
+    void post(UniqueFunction<void()> fn);
+
+    // Timers (loop thread only). A timer fires once; cancel() before it fires.
+    TimerId add_timer(MonoTime deadline, UniqueFunction<void()> fn);
+    void cancel_timer(TimerId id) { timers_.erase(id); }
+    TimerId no_timer() { return timers_.end(); }
+
+    // Cached clocks, refreshed once per loop turn.
+    MonoTime now() const { return now_; }
+
+    // How many turns the loop has made (for tests and metrics).
+    uint64_t turns() const { return turns_; }
+
+private:
+    Loop(int index) : index_(index) {}
+    void arm_mailbox();
+    void drain_mailbox();
+    void run_timers();
+    static void on_mailbox(Completion* c, int32_t res, uint32_t flags);
+
+    struct Message : MpscNode {
+        UniqueFunction<void()> fn;
+    };
+
+    io_uring ring_{};
+    int index_ = 0;
+    bool running_ = false;
+    uint64_t turns_ = 0;
+    MonoTime now_{};
+    std::multimap<MonoTime, UniqueFunction<void()>> timers_;
+
+    int event_fd_ = -1;
+    uint64_t event_buf_ = 0;
+    Completion mailbox_completion_{};
+    MpscQueue mailbox_;
+    std::atomic<bool> mailbox_notified_{false};
+};
+
+}  // namespace authd::core

@@ -1,0 +1,148 @@
+// Body parsing: simdjson DOM for JSON (full validation), hand-written form decoding.
+#include "http/body_fields.hpp"
+
+#include <simdjson.h>
+#include <strings.h>
+
+#include "core/utf8.hpp"
+
+namespace authd::http {
+namespace {
+
+std::string_view media_type(std::string_view content_type) {
+    size_t semi = content_type.find(';');
+    std::string_view t = content_type.substr(0, semi);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    return t;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Response unsupported_media_type(std::string_view type) {
+    std::string msg = "Unsupported media type \"";
+    msg += type;
+    msg += "\" in request.";
+    return detail_response(415, msg);
+}
+
+Response json_error(std::string_view reason) {
+    std::string msg = "JSON parse error - ";
+    msg += reason;
+    return detail_response(400, msg);
+}
+
+void put(std::vector<Field>& fields, Field f) {
+    for (auto& existing : fields) {
+        if (existing.name == f.name) {
+            existing = std::move(f);
+            return;
+        }
+    }
+    fields.push_back(std::move(f));
+}
+
+std::optional<Response> parse_json(Request& req, BodyFields& out) {
+    std::string& body = req.body_storage();
+    size_t len = body.size();
+    body.reserve(len + simdjson::SIMDJSON_PADDING);
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (auto err = parser.parse(body.data(), len, false).get(doc)) {
+        return json_error(simdjson::error_message(err));
+    }
+    simdjson::dom::object obj;
+    if (doc.get_object().get(obj)) return json_error("the body must be a JSON object");
+    for (auto [key, value] : obj) {
+        Field f;
+        f.name = std::string(key);
+        switch (value.type()) {
+            case simdjson::dom::element_type::STRING:
+                f.kind = FieldKind::string;
+                f.value = std::string(value.get_string().value_unsafe());
+                break;
+            case simdjson::dom::element_type::BOOL:
+                f.kind = FieldKind::boolean;
+                f.value = value.get_bool().value_unsafe() ? "true" : "false";
+                break;
+            case simdjson::dom::element_type::NULL_VALUE: f.kind = FieldKind::null; break;
+            case simdjson::dom::element_type::ARRAY: f.kind = FieldKind::array; break;
+            case simdjson::dom::element_type::OBJECT: f.kind = FieldKind::object; break;
+            default:
+                f.kind = FieldKind::number;
+                f.value = simdjson::to_string(value);
+        }
+        put(out.fields, std::move(f));
+    }
+    return std::nullopt;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace
+
+const Field* BodyFields::find(std::string_view name) const {
+    for (const auto& f : fields) {
+        if (f.name == name) return &f;
+    }
+    return nullptr;
+}
+
+std::string percent_decode(std::string_view s, bool plus_is_space) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c == '+' && plus_is_space) {
+            out += ' ';
+        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            out += c;  // a stray % stays literal, as Python's unquote does
+        }
+    }
+    return out;
+}
+
+bool parse_urlencoded(std::string_view text, std::vector<Field>& out) {
+    while (!text.empty()) {
+        size_t amp = text.find('&');
+        std::string_view pair = text.substr(0, amp);
+        text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
+        if (pair.empty()) continue;
+        size_t eq = pair.find('=');
+        Field f;
+        f.name = percent_decode(pair.substr(0, eq), true);
+        f.value = eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1), true);
+        if (!core::is_valid_utf8(f.name) || !core::is_valid_utf8(f.value)) return false;
+        put(out, std::move(f));
+    }
+    return true;
+}
+
+std::optional<Response> parse_body(Request& req, BodyFields& out) {
+    out.fields.clear();
+    out.from_form = false;
+    std::string_view content_type = req.header("content-type");
+    std::string_view type = media_type(content_type);
+    if (req.body().empty()) return std::nullopt;
+    if (iequals(type, "application/json")) return parse_json(req, out);
+    if (iequals(type, "application/x-www-form-urlencoded")) {
+        out.from_form = true;
+        if (!parse_urlencoded(req.body(), out.fields)) {
+            return detail_response(400, "Form parse error - the body is not valid UTF-8.");
+        }
+        return std::nullopt;
+    }
+    return unsupported_media_type(content_type);
+}
+
+}  // namespace authd::http

@@ -1,0 +1,182 @@
+// EmbeddedStore: the `file:DIR` backend. One writer thread owns the data (EmbeddedState)
+// and the journal; loops hand it operations through a lock-free MPSC queue and get each
+// result back on their own thread through Loop::post. The writer drains a batch, applies
+// it, syncs the journal once for the whole batch (group commit) and only then answers the
+// operations that wrote; a read is answered at once unless it follows an unsynced write.
+//
+// Failure convention (a failed fsync or write never acknowledges): every write of the
+// failed batch, and every write after it, returns its failure value — create_user a
+// CreateUserResult with no user and neither taken flag, update_user nullopt, bool results
+// false, enqueue_mail 0, rotate_refresh `unknown`, revoke_session {existed=false}; void
+// operations log it. The journal then stays failed (refusing writes) and ping() answers
+// false until the process restarts and recovers from what reached the disk.
+#pragma once
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/loop.hpp"
+#include "core/mpsc_queue.hpp"
+#include "store/embedded_state.hpp"
+#include "store/journal.hpp"
+#include "store/store.hpp"
+
+namespace authd::store {
+
+struct EmbeddedStoreOptions {
+    // Wall clock in microseconds (tests move time forward); defaults to core::wall_micros.
+    std::function<int64_t()> clock_us;
+    // Compact when the journal reaches compact_max_bytes, or compact_min_bytes and
+    // compact_ratio times the snapshot's size.
+    uint64_t compact_min_bytes = 4u << 20;
+    uint64_t compact_max_bytes = 64u << 20;
+    uint64_t compact_ratio = 4;
+    // A batch is synced early once this many bytes are pending (bounds a batch's latency).
+    size_t batch_bytes = 4u << 20;
+};
+
+// Counters for /metrics, readable from any thread.
+struct EmbeddedStoreStats {
+    uint64_t users = 0;
+    uint64_t sessions = 0;
+    uint64_t outbox = 0;
+    uint64_t journal_bytes = 0;
+    uint64_t snapshot_bytes = 0;
+    uint64_t batches = 0;      // group commits (fdatasync calls that had data)
+    uint64_t operations = 0;
+    uint64_t compactions = 0;
+    bool failed = false;
+};
+
+class EmbeddedStore final : public Store {
+public:
+    // Opens DIR (see Journal::open), replays it and starts the writer thread.
+    static std::unique_ptr<EmbeddedStore> open(const std::string& dir,
+                                               const EmbeddedStoreOptions& options,
+                                               std::string& error);
+    ~EmbeddedStore() override;
+
+    Task<CreateUserResult> create_user(User user, MailComposer mail) override;
+    Task<std::optional<User>> find_user(int64_t id) override;
+    Task<std::optional<User>> find_user_by_username(std::string username) override;
+    Task<std::optional<User>> find_user_by_email(std::string email) override;
+    Task<std::optional<User>> update_user(int64_t id, UserPatch patch) override;
+    Task<bool> delete_user(int64_t id) override;
+    Task<UserPage> list_users(UserQuery query) override;
+    Task<size_t> count_users() override;
+
+    Task<bool> create_session(Session session) override;
+    Task<RotateResult> rotate_refresh(std::string sid, std::string presented_jti,
+                                      std::string new_jti, int64_t new_expires_at) override;
+    Task<RevokeResult> revoke_session(std::string sid) override;
+
+    Task<LoginFailures> login_failures(std::string key) override;
+    Task<LoginFailures> record_login_failure(std::string key, int64_t window_seconds) override;
+    Task<void> clear_login_failures(std::string key) override;
+
+    Task<bool> append_audit(AuditRecord record) override;
+    Task<std::vector<AuditRecord>> audit_for(int64_t target_id) override;
+
+    Task<int64_t> enqueue_mail(OutboxMail mail) override;
+    Task<std::vector<OutboxMail>> due_mail(int64_t now_us, size_t max) override;
+    Task<void> mail_sent(int64_t id) override;
+    Task<void> mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) override;
+    Task<void> mail_dropped(int64_t id) override;
+
+    Task<ValidationState> load_validation_state() override;
+    Task<bool> ping() override;
+
+    // Answers what is queued, syncs, stops the writer and releases the directory lock.
+    // Call after the loops have stopped: an operation submitted afterwards fails at once.
+    void close() override;
+
+    EmbeddedStoreStats stats() const;
+
+    // Tests only: the writer's next sync fails (as a full or failing disk would).
+    void simulate_sync_failure() { journal_->simulate_sync_failure(); }
+
+private:
+    // One queued operation. Lives inside the awaiting coroutine's frame.
+    struct Op : core::MpscNode {
+        virtual void execute(EmbeddedState& state) = 0;
+        virtual void fail() = 0;  // replaces the result with the failure value
+        core::Loop* loop = nullptr;  // where to resume; nullptr: resume on the writer
+        std::coroutine_handle<> waiter;
+        bool wrote = false;
+
+    protected:
+        ~Op() = default;
+    };
+
+    template <class R, class F>
+    class Call final : public Op {
+    public:
+        Call(EmbeddedStore* store, F fn, R failure)
+            : store_(store), fn_(std::move(fn)), failure_(std::move(failure)) {}
+        bool await_ready() const noexcept { return false; }
+        bool await_suspend(std::coroutine_handle<> h) {
+            if (!store_->accepting_.load(std::memory_order_acquire)) {
+                fail();
+                return false;  // closed: resume at once with the failure value
+            }
+            waiter = h;
+            loop = core::Loop::current();
+            store_->push(this);
+            return true;
+        }
+        R await_resume() { return std::move(*result_); }
+        void execute(EmbeddedState& state) override { result_.emplace(fn_(state)); }
+        void fail() override { result_.emplace(std::move(failure_)); }
+
+    private:
+        EmbeddedStore* store_;
+        F fn_;
+        R failure_;
+        std::optional<R> result_;
+    };
+
+    // co_await submit(fn, failure): fn(state) runs on the writer; resumes on this loop.
+    template <class R, class F>
+    Call<R, F> submit(F fn, R failure) {
+        return Call<R, F>(this, std::move(fn), std::move(failure));
+    }
+
+    EmbeddedStore(std::unique_ptr<Journal> journal, const EmbeddedStoreOptions& options);
+    void push(Op* op);
+    void writer_main();
+    void run(Op* op);
+    void finish_batch();
+    void maybe_compact();
+    void publish_stats();
+    static void complete(Op* op);
+
+    EmbeddedStoreOptions options_;
+    std::unique_ptr<Journal> journal_;
+    std::unique_ptr<EmbeddedState> state_;
+    core::MpscQueue queue_;
+    std::atomic<uint32_t> wake_{0};  // 1 once work was pushed since the writer last looked
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> accepting_{true};
+    std::vector<Op*> deferred_;  // writer only: answered after the batch's sync
+    uint64_t next_compact_check_ = 0;  // writer only: journal size before which not to retry
+    std::thread writer_;
+    bool closed_ = false;
+
+    struct AtomicStats {
+        std::atomic<uint64_t> users{0}, sessions{0}, outbox{0}, journal_bytes{0},
+            snapshot_bytes{0}, batches{0}, operations{0}, compactions{0};
+        std::atomic<bool> failed{false};
+    } stats_;
+};
+
+// Opens `dir` with the default options (AUTHD_STORE=file:DIR). nullptr with `error` filled
+// when the directory is locked by another process, unreadable or corrupt.
+std::unique_ptr<Store> open_embedded_store(const std::string& dir, std::string& error);
+
+}  // namespace authd::store

@@ -1,0 +1,43 @@
+// Config: every AUTHD_* setting of API.md §8, read from the environment and overridden by
+// the matching --flag (AUTHD_ACCESS_TTL ⇔ --access-ttl). Bad values are reported clearly.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace authd::tools {
+
+struct Config {
+    std::string command = "serve";
+    std::string listen_host = "127.0.0.1";
+    uint16_t listen_port = 8000;
+    unsigned threads = 0;  // 0: number of cores
+    std::string store = "file:./authd-data";
+    std::string secret_key;  // empty: generated and kept in the embedded store's directory
+    int64_t access_ttl = 300;
+    int64_t refresh_ttl = 86400;
+    int64_t link_ttl = 259200;
+    std::string public_url;  // default http://<listen>
+    std::string smtp_url;
+    std::string email_from = "authd@localhost";
+    bool require_approval = false;
+    std::vector<std::string> cors_origins;
+    std::string superuser_username, superuser_email, superuser_password;
+    int64_t header_timeout = 10;
+    int64_t idle_timeout = 60;
+    int64_t login_max_failures = 10;
+    int64_t hash_threads = 0;       // 0: one per core
+    int64_t hash_queue = 256;       // queued hashing jobs beyond which logins get 503
+    int64_t argon2_ops = 2;         // OWASP minimum: t=2, 19 MiB
+    int64_t argon2_memory_kib = 19 * 1024;
+    std::string log_level = "info";
+    // createsuperuser
+    std::string cli_username, cli_email;
+};
+
+// Parses the environment and argv. Returns an error message on bad input.
+std::optional<std::string> load_config(int argc, char** argv, char** envp, Config& out);
+std::string usage();
+
+}  // namespace authd::tools

@@ -1,0 +1,164 @@
+// `authd serve`: the composition root. Opens the store, builds the services, one loop and
+// LoopServer per core, the hashing pool and the mail outbox; waits for SIGTERM/SIGINT on
+// the main thread, then drains every loop and closes the store.
+#include "tools/server_app.hpp"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "auth/common_passwords.hpp"
+#include "auth/routes.hpp"
+#include "auth/services.hpp"
+#include "core/log.hpp"
+#include "core/loop_group.hpp"
+#include "core/run_blocking.hpp"
+#include "http/server.hpp"
+#include "tools/service_endpoints.hpp"
+#include "tools/store_setup.hpp"
+
+namespace authd::tools {
+namespace {
+
+void raise_fd_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return set;
+}
+
+auth::AuthSettings auth_settings(const Config& c) {
+    auth::AuthSettings s;
+    s.access_ttl = c.access_ttl;
+    s.refresh_ttl = c.refresh_ttl;
+    s.link_ttl = c.link_ttl;
+    s.public_url = c.public_url;
+    s.require_approval = c.require_approval;
+    s.login_max_failures = static_cast<uint32_t>(c.login_max_failures);
+    return s;
+}
+
+http::ServerConfig server_config(const Config& c) {
+    http::ServerConfig sc;
+    sc.host = c.listen_host;
+    sc.port = c.listen_port;
+    sc.header_timeout = core::Millis(c.header_timeout * 1000);
+    sc.idle_timeout = core::Millis(c.idle_timeout * 1000);
+    sc.cors_origins = c.cors_origins;
+    return sc;
+}
+
+}  // namespace
+
+int run_server(const Config& config) {
+    raise_fd_limit();
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t signals = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread inherits the mask
+
+    std::string error;
+    auto key = configured_secret_key(config, error);
+    if (!key) {
+        core::log_error("startup", error);
+        return 1;
+    }
+    std::unique_ptr<store::Store> store = open_configured_store(config, error);
+    if (!store) {
+        core::log_error("startup", error);
+        return 1;
+    }
+    auth::HashParams hash_params{static_cast<unsigned long long>(config.argon2_ops),
+                                 static_cast<size_t>(config.argon2_memory_kib) * 1024};
+    auth::Services services(auth_settings(config), *key, hash_params);
+    auth::common_password_count();  // inflate the list now, not on the first signup
+
+    unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+    unsigned hash_threads = config.hash_threads ? static_cast<unsigned>(config.hash_threads) : threads;
+    core::BlockingPool hash_pool(hash_threads, static_cast<size_t>(config.hash_queue), 10);
+    core::LoopGroup loops;
+    http::Metrics metrics(threads);
+    http::Router router;
+    register_service_endpoints(router);
+    auth::register_routes(router);
+    services.store = store.get();
+    services.loops = &loops;
+    services.hash_pool = &hash_pool;
+    services.metrics = &metrics;
+    services.router = &router;
+
+    if (!config.superuser_username.empty() && !config.superuser_email.empty() &&
+        !config.superuser_password.empty()) {
+        auto hash = services.hasher.hash(config.superuser_password);
+        auto err = hash ? ensure_superuser(*store, config.superuser_username, config.superuser_email, *hash)
+                        : std::optional<std::string>("hashing the superuser password failed");
+        if (err) {
+            core::log_error("startup", *err);
+            return 1;
+        }
+    }
+    auto state = core::run_blocking(store->load_validation_state(), error);
+    if (!state) {
+        core::log_error("startup", "cannot load the validation state: " + error);
+        return 1;
+    }
+    std::vector<std::unique_ptr<http::LoopServer>> servers(threads);
+    http::ServerConfig sc = server_config(config);
+    for (unsigned i = 0; i < threads; ++i) {
+        auto ctx = std::make_unique<auth::LoopContext>();
+        ctx->services = &services;
+        ctx->loop_index = static_cast<int>(i);
+        ctx->cache.load(*state);
+        services.contexts.push_back(std::move(ctx));
+    }
+    // Each loop builds its server on its own thread: the ring belongs to that thread.
+    auto init_loop = [&](core::Loop& loop, std::string& why) {
+        size_t i = static_cast<size_t>(loop.index());
+        servers[i] = std::make_unique<http::LoopServer>(loop, router, sc, metrics.loop(i), services.contexts[i].get());
+        return servers[i]->start(why);
+    };
+    if (!loops.start(threads, 4096, init_loop, error)) {
+        core::log_error("startup", error);
+        return 1;
+    }
+    auth::start_background_work(services, loops.loop(0), config.smtp_url, config.email_from);
+    core::log_info("startup", "authd serving",
+                   {{"listen", config.listen_host + ":" + std::to_string(config.listen_port)},
+                    {"threads", std::to_string(threads)},
+                    {"store", config.store}});
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    core::log_info("shutdown", "stopping: draining in-flight requests", {{"signal", strsignal(sig)}});
+    for (unsigned i = 0; i < threads; ++i) {
+        core::Loop* loop = &loops.loop(i);
+        http::LoopServer* server = servers[i].get();
+        auto* slot = &servers[i];
+        loop->post([loop, server, slot] {
+            server->begin_shutdown([loop, slot] {
+                // Free the server on its own thread after this callback has returned.
+                loop->post([loop, slot] {
+                    slot->reset();
+                    loop->stop();
+                });
+            });
+        });
+    }
+    loops.join();
+    auth::stop_background_work(services);
+    store->close();
+    core::log_info("shutdown", "stopped cleanly");
+    return 0;
+}
+
+}  // namespace authd::tools

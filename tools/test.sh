@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# README command 2: install what the tests need, build a Release tree (build/) and an ASan+UBSan
+# tree (build-asan/), run the whole ctest suite in both and print one summary line.
+# Re-runs are incremental. Exits non-zero if any build or test fails.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash tools/setup.sh test || exit 1
+
+# Every step is bounded in time so a hung test cannot stall CI forever.
+build_timeout=3600
+ctest_timeout=1800
+jobs=${AUTHD_TEST_JOBS:-2}
+results=()
+failed=0
+
+configure() {  # configure <dir> <cmake args...>
+    local dir=$1
+    shift
+    if [ -f "$dir/CMakeCache.txt" ]; then
+        cmake -S . -B "$dir" "$@" >/dev/null
+    else
+        cmake -S . -B "$dir" -G Ninja "$@"
+    fi
+}
+
+build_and_test() {  # build_and_test <name> <dir> <cmake args...>; environment of ctest from caller
+    local name=$1 dir=$2
+    shift 2
+    echo "=== test.sh: $name build ($dir)"
+    if ! configure "$dir" "$@" || ! timeout "$build_timeout" cmake --build "$dir"; then
+        results+=("$name: BUILD FAILED")
+        failed=1
+        return
+    fi
+    echo "=== test.sh: $name tests"
+    if (cd "$dir" && timeout "$ctest_timeout" ctest --output-on-failure -j"$jobs" --timeout 300); then
+        results+=("$name: passed")
+    else
+        results+=("$name: TESTS FAILED")
+        failed=1
+    fi
+}
+
+build_and_test release build -DCMAKE_BUILD_TYPE=Release
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+build_and_test asan build-asan -DAUTHD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+summary=$(IFS=';'; echo "${results[*]}")
+summary=${summary//;/, }
+if [ "$failed" -eq 0 ]; then
+    echo "test.sh: ALL PASSED ($summary)"
+else
+    echo "test.sh: FAILED ($summary)"
+fi
+exit "$failed"
