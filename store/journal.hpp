@@ -53,7 +53,8 @@ public:
     Journal(const Journal&) = delete;
     Journal& operator=(const Journal&) = delete;
 
-    // Feeds the snapshot's records, then the journal's, to fn (once, right after open).
+    // Feeds the snapshot's records, then the journal's, to fn. Call it once, right after
+    // open and before the first append (it cuts off a torn tail that appends would bury).
     // A torn or corrupt tail of the journal is logged and truncated away. False with `error`
     // on a corrupt snapshot, corruption before the tail, an I/O error, or when fn returns
     // false (a record the caller cannot apply).

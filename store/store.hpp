@@ -21,9 +21,24 @@ using core::Task;
 // must not block.
 using MailComposer = core::UniqueFunction<std::optional<OutboxMail>(const User&)>;
 
+// Receives validation-state changes made by OTHER instances sharing the store (Redis
+// pub/sub). Called on any thread; implementations forward to every loop.
+class ChangeListener {
+public:
+    virtual ~ChangeListener() = default;
+    virtual void on_session_revoked(const std::string& sid, int64_t expires_at) = 0;
+    virtual void on_token_version(int64_t user_id, uint32_t version) = 0;
+    virtual void on_user_removed(int64_t user_id) = 0;
+    // After a reconnect: the full state, replacing what the loops hold.
+    virtual void on_resync(const ValidationState& state) = 0;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
+
+    // Optional: the embedded store serves one process and never calls it.
+    virtual void set_change_listener(ChangeListener*) {}
 
     // Users. Lookups by username/email are case-insensitive.
     // create_user assigns id, created_at and updated_at, and queues the composed mail in

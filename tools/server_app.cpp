@@ -73,6 +73,10 @@ int run_server(const Config& config) {
         core::log_error("startup", error);
         return 1;
     }
+    if (auto mail_error = auth::check_mail_settings(config.smtp_url, config.email_from)) {
+        core::log_error("startup", *mail_error);
+        return 1;
+    }
     std::unique_ptr<store::Store> store = open_configured_store(config, error);
     if (!store) {
         core::log_error("startup", error);

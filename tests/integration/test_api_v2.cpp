@@ -88,7 +88,9 @@ protected:
             return;
         }
         if (int rc = server_->stop(); rc != 0) {
-            setup_error_ = "first stop exited " + std::to_string(rc);
+            std::string log = server_->log();
+            setup_error_ = "first stop exited " + std::to_string(rc) + "; log:\n" +
+                           log.substr(log.size() > 8192 ? log.size() - 8192 : 0);
             return;
         }
         auto second = server_->start(server_env("root"));
@@ -123,7 +125,11 @@ protected:
 
     void SetUp() override {
         ASSERT_TRUE(setup_error_.empty()) << setup_error_;
-        ASSERT_TRUE(server_ && server_->running()) << "authd is not running";
+        ASSERT_TRUE(server_ != nullptr);
+        if (!server_->running()) {
+            std::string log = server_->log();
+            FAIL() << "authd is not running; its log ends with:\n" << log.substr(log.size() > 8192 ? log.size() - 8192 : 0);
+        }
         ASSERT_GT(root_->id, 0);
         ASSERT_GT(root2_->id, 0);
     }
