@@ -58,7 +58,8 @@ std::optional<Candidate> read_candidate(const http::BodyFields& fields, Registra
         password.reset();
     }
     if (password && username && email && !errors.has("first_name") && !errors.has("last_name")) {
-        PasswordContext ctx{*username, *email, first.value_or(""), last.value_or("")};
+        std::string first_text = first.value_or(""), last_text = last.value_or("");  // ctx views them
+        PasswordContext ctx{*username, *email, first_text, last_text};
         errors.add_all("password", validate_password(*password, ctx));
     }
     if (full && password && confirm && *password != *confirm) {

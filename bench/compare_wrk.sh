@@ -47,14 +47,7 @@ while [ $# -gt 0 ]; do
 done
 
 die() { echo "compare_wrk.sh: $*" >&2; exit 1; }
-seconds_of() {  # wrk duration (10, 10s, 2m, 1h) -> whole seconds
-    [[ $1 =~ ^([0-9]+)([smh]?)$ ]] || die "bad duration '$1'"
-    case "${BASH_REMATCH[2]}" in
-        m) echo $((BASH_REMATCH[1] * 60)) ;;
-        h) echo $((BASH_REMATCH[1] * 3600)) ;;
-        *) echo "${BASH_REMATCH[1]}" ;;
-    esac
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for n in "$rounds" "$connections" "$threads" "$workers"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "expected a positive integer, got '$n'"
 done
@@ -68,31 +61,11 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/authd-bench-XXXXXX")
 pids=()
 cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || continue
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_pids
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_http() {  # wait_http <url> <seconds> <pid or "">: until the URL answers 2xx
-    local url=$1 limit=$2 pid=$3 i
-    for ((i = 0; i < limit * 20; i++)); do
-        curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
-        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-        sleep 0.05
-    done
-    return 1
-}
 
 start_nginx() {
     local dir=$tmp/nginx temp
@@ -131,10 +104,7 @@ start_authd() {
             die "no authd answering on 127.0.0.1:$authd_port"
         return
     fi
-    if [ ! -x build/authd ]; then
-        [ -f build/CMakeCache.txt ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
-        cmake --build build --target authd
-    fi
+    ensure_authd_built
     authd_port=$(free_port)
     started_authd=1
     env AUTHD_LISTEN="127.0.0.1:$authd_port" AUTHD_STORE="file:$tmp/authd-data" \
@@ -161,35 +131,11 @@ fetch_token() {
     export AUTHD_BENCH_TOKEN
 }
 
-to_ms() {  # wrk latency (812.00us, 1.20ms, 2.01s, 1.00m) -> milliseconds
-    awk -v v="$1" 'BEGIN {
-        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-        printf "%.3f", n }'
-}
-
 run_wrk() {  # run_wrk <port> <duration> <output file>
     local args=(-t"$threads" -c"$connections" -d"$2" --latency)
     [ -z "$lua" ] || args+=(-s "$lua")
     timeout $(($(seconds_of "$2") + 60)) wrk "${args[@]}" "http://127.0.0.1:$1$path" >"$3" 2>&1 ||
         die "wrk failed: $(cat "$3")"
-}
-
-# Sets rps, p99 (ms), non2xx and errors from one wrk output.
-parse_wrk() {
-    rps=$(awk '/^Requests\/sec:/ {print $2}' "$1")
-    p99=$(awk '$1 == "99%" {print $2; exit}' "$1")
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$1")
-    errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$1")
-    [ -n "$rps" ] && [ -n "$p99" ] || die "cannot parse wrk output: $(cat "$1")"
-    p99=$(to_ms "$p99")
-    non2xx=${non2xx:-0}
-    errors=${errors:-0}
-}
-
-median() {
-    printf '%s\n' "$@" | sort -g |
-        awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
 
 bench_password="Bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"

@@ -284,4 +284,20 @@ Task<bool> EmbeddedStore::ping() {
     co_return co_await submit([](EmbeddedState& s) { return s.healthy(); }, false);
 }
 
+void EmbeddedStore::append_metrics(std::string& out) const {
+    EmbeddedStoreStats st = stats();
+    auto gauge = [&out](const char* name, const char* help, uint64_t v) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
+               std::to_string(v) + "\n";
+    };
+    gauge("authd_store_users", "Users in the embedded store.", st.users);
+    gauge("authd_store_sessions", "Login sessions in the embedded store.", st.sessions);
+    gauge("authd_store_outbox", "Mails waiting in the outbox.", st.outbox);
+    gauge("authd_store_journal_bytes", "Size of the journal since the last snapshot.", st.journal_bytes);
+    gauge("authd_store_snapshot_bytes", "Size of the last snapshot.", st.snapshot_bytes);
+    gauge("authd_store_group_commits", "fdatasync calls that committed writes.", st.batches);
+    gauge("authd_store_compactions", "Snapshots written.", st.compactions);
+    gauge("authd_store_failed", "1 when a write failed to sync and the store refuses writes.", st.failed ? 1 : 0);
+}
+
 }  // namespace authd::store

@@ -9,7 +9,10 @@
 // CreateUserResult with no user and neither taken flag, update_user nullopt, bool results
 // false, enqueue_mail 0, rotate_refresh `unknown`, revoke_session {existed=false}; void
 // operations log it. The journal then stays failed (refusing writes) and ping() answers
-// false until the process restarts and recovers from what reached the disk.
+// false until the process restarts and recovers from what reached the disk. Memory is not
+// rolled back, so reads may still show the unacknowledged change until that restart.
+//
+// An operation started off-loop (Loop::current() == nullptr) resumes on the writer thread.
 #pragma once
 #include <atomic>
 #include <coroutine>
@@ -96,6 +99,7 @@ public:
     // Call after the loops have stopped: an operation submitted afterwards fails at once.
     void close() override;
 
+    void append_metrics(std::string& out) const override;
     EmbeddedStoreStats stats() const;
 
     // Tests only: the writer's next sync fails (as a full or failing disk would).

@@ -84,6 +84,9 @@ public:
     // Health: true when the store answers (GET /readyz).
     virtual Task<bool> ping() = 0;
 
+    // Prometheus text lines about the store (any thread).
+    virtual void append_metrics(std::string& /*out*/) const {}
+
     // Synchronous, off-loop: flush and close at shutdown (after the loops stopped).
     virtual void close() = 0;
 };

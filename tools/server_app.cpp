@@ -89,8 +89,9 @@ int run_server(const Config& config) {
 
     unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
     unsigned hash_threads = config.hash_threads ? static_cast<unsigned>(config.hash_threads) : threads;
-    core::BlockingPool hash_pool(hash_threads, static_cast<size_t>(config.hash_queue), 10);
+    // Declared after the loops so it is destroyed first: its finished jobs post to them.
     core::LoopGroup loops;
+    core::BlockingPool hash_pool(hash_threads, static_cast<size_t>(config.hash_queue), 10);
     http::Metrics metrics(threads);
     http::Router router;
     register_service_endpoints(router);
@@ -100,6 +101,13 @@ int run_server(const Config& config) {
     services.hash_pool = &hash_pool;
     services.metrics = &metrics;
     services.router = &router;
+    metrics.add_source([&store](std::string& out) { store->append_metrics(out); });
+    metrics.add_source([&hash_pool](std::string& out) {
+        out += "# HELP authd_hash_pool_queued Password-hashing jobs waiting for a worker.\n"
+               "# TYPE authd_hash_pool_queued gauge\nauthd_hash_pool_queued " +
+               std::to_string(hash_pool.queued()) + "\n# TYPE authd_hash_pool_capacity gauge\nauthd_hash_pool_capacity " +
+               std::to_string(hash_pool.capacity()) + "\n";
+    });
 
     if (!config.superuser_username.empty() && !config.superuser_email.empty() &&
         !config.superuser_password.empty()) {
