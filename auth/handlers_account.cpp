@@ -22,7 +22,9 @@ namespace {
 using http::Response;
 
 // SimpleJWT's answer when a valid token names a user that no longer exists.
-Response user_not_found() { return unauthorized("User not found", "user_not_found"); }
+Response user_not_found() {
+    return unauthorized("User not found", "user_not_found");
+}
 
 Response profile_response(const store::User& u) {
     Response r = http::json_response(200, profile_json(u));
@@ -43,7 +45,9 @@ std::string other_session(LoopContext& ctx, const http::BodyFields& body, const 
     const http::Field* f = body.find("refresh");
     if (!f || f->kind != http::FieldKind::string || f->value.empty()) return {};
     ClaimsView claims;
-    if (check_token(ctx, f->value, TokenType::refresh, core::wall_seconds(), claims) != TokenCheck::valid) return {};
+    if (check_token(ctx, f->value, TokenType::refresh, core::wall_seconds(), claims) !=
+        TokenCheck::valid)
+        return {};
     if (claims.user_id != me.user_id || claims.sid == me.sid) return {};
     return std::string(claims.sid);
 }
@@ -51,7 +55,9 @@ std::string other_session(LoopContext& ctx, const http::BodyFields& body, const 
 // Records the session as revoked in the store, then on every loop before answering.
 core::Task<void> revoke_everywhere(Services& s, std::string sid) {
     store::RevokeResult r = co_await s.store->revoke_session(sid);
-    int64_t expires_at = r.existed && r.expires_at > 0 ? r.expires_at : core::wall_seconds() + s.settings.refresh_ttl;
+    int64_t expires_at = r.existed && r.expires_at > 0
+                             ? r.expires_at
+                             : core::wall_seconds() + s.settings.refresh_ttl;
     co_await spread_revocation(s, std::move(sid), expires_at);
 }
 
@@ -60,7 +66,8 @@ struct PasswordChange {
 };
 
 // Reads the three fields of a password change; every error is recorded in `errors`.
-std::optional<PasswordChange> read_password_change(const http::BodyFields& body, const store::User& user,
+std::optional<PasswordChange> read_password_change(const http::BodyFields& body,
+                                                   const store::User& user,
                                                    http::FieldErrors& errors) {
     http::FieldReader r(body, errors);
     http::StringRule secret{.required = true, .allow_blank = false, .trim = false};
@@ -71,7 +78,8 @@ std::optional<PasswordChange> read_password_change(const http::BodyFields& body,
         PasswordContext ctx{user.username, user.email, user.first_name, user.last_name};
         errors.add_all("new_password", validate_password(*new_pw, ctx));
     }
-    if (new_pw && confirm && *new_pw != *confirm) errors.add("confirm_password", "Passwords do not match.");
+    if (new_pw && confirm && *new_pw != *confirm)
+        errors.add("confirm_password", "Passwords do not match.");
     if (!old_pw || !new_pw || !confirm) return std::nullopt;
     return PasswordChange{std::move(*old_pw), std::move(*new_pw)};
 }
@@ -89,7 +97,8 @@ Response password_changed(const TokenPair& pair) {
 }
 
 Response throttled(int64_t retry_after) {
-    Response r = http::detail_response(429, "Too many failed login attempts. Try again later.", "throttled");
+    Response r =
+        http::detail_response(429, "Too many failed login attempts. Try again later.", "throttled");
     r.header("Retry-After", std::to_string(retry_after > 0 ? retry_after : 1));
     return r;
 }
@@ -106,7 +115,8 @@ core::Task<Response> handle_register(http::Request& req) {
     }
     http::BodyFields body;
     if (auto err = http::parse_body(req, body)) co_return std::move(*err);
-    co_return co_await register_user(services(req), body, RegistrationKind::register_v2, std::move(caller));
+    co_return co_await register_user(services(req), body, RegistrationKind::register_v2,
+                                     std::move(caller));
 }
 
 core::Task<Response> handle_agent_create(http::Request& req) {
@@ -116,7 +126,8 @@ core::Task<Response> handle_agent_create(http::Request& req) {
     if (!can_create_agent(me->role)) co_return forbidden();
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
-    co_return co_await register_user(services(req), body, RegistrationKind::create_agent, std::move(me));
+    co_return co_await register_user(services(req), body, RegistrationKind::create_agent,
+                                     std::move(me));
 }
 
 // Revokes the session of the access token; a `refresh` of another session of the same user
@@ -130,7 +141,8 @@ core::Task<Response> handle_logout(http::Request& req) {
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
     http::FieldErrors errors;
-    http::FieldReader(body, errors).string("refresh", {.required = false, .allow_blank = true, .trim = false});
+    http::FieldReader(body, errors)
+        .string("refresh", {.required = false, .allow_blank = true, .trim = false});
     if (!errors.empty()) co_return errors.to_response();
     std::string other = other_session(loop_context(req), body, *me);
     co_await revoke_everywhere(s, me->sid);
@@ -155,9 +167,12 @@ core::Task<Response> handle_password_change(http::Request& req) {
     if (change) {
         std::string key = throttle_key(user->username);
         store::LoginFailures failures = co_await s.store->login_failures(key);
-        if (failures.count >= s.settings.login_max_failures) co_return throttled(failures.retry_after);
+        if (failures.count >= s.settings.login_max_failures)
+            co_return throttled(failures.retry_after);
         // Named, not a temporary in the co_await: GCC 12 destroys such closures twice.
-        auto verify = [&s, hash = user->password_hash, pw = change->old_password] { return s.hasher.verify(hash, pw); };
+        auto verify = [&s, hash = user->password_hash, pw = change->old_password] {
+            return s.hasher.verify(hash, pw);
+        };
         auto ok = co_await s.hash_pool->run(std::move(verify));
         if (!ok) co_return service_unavailable();
         if (!*ok) {
@@ -205,9 +220,11 @@ core::Task<Response> handle_profile_patch(http::Request& req) {
     http::StringRule optional{.required = false, .allow_blank = true};
     store::UserPatch patch;
     patch.first_name = r.string("first_name", optional);
-    if (patch.first_name) errors.add_all("first_name", validate_name(*patch.first_name, kNameMaxLength));
+    if (patch.first_name)
+        errors.add_all("first_name", validate_name(*patch.first_name, kNameMaxLength));
     patch.last_name = r.string("last_name", optional);
-    if (patch.last_name) errors.add_all("last_name", validate_name(*patch.last_name, kNameMaxLength));
+    if (patch.last_name)
+        errors.add_all("last_name", validate_name(*patch.last_name, kNameMaxLength));
     patch.phone_number = r.string("phone_number", optional);
     if (patch.phone_number) errors.add_all("phone_number", validate_phone(*patch.phone_number));
     patch.address = r.string("address", optional);

@@ -25,7 +25,9 @@ constexpr size_t default_limit = 100;
 constexpr size_t max_limit = 1000;
 constexpr size_t max_reason_length = 500;
 
-Response not_found() { return http::detail_response(404, "Not found."); }
+Response not_found() {
+    return http::detail_response(404, "Not found.");
+}
 
 // A non-negative decimal that fits; nullopt for anything else (sign, junk, overflow).
 std::optional<size_t> parse_count(std::string_view text) {
@@ -56,13 +58,15 @@ std::optional<bool> parse_query_bool(std::string_view v) {
 // limit is the default, one above the maximum is the maximum; an invalid offset is 0.
 std::optional<Response> read_user_query(std::string_view query_string, store::UserQuery& q) {
     std::vector<http::Field> params;
-    if (!http::parse_urlencoded(query_string, params)) return http::detail_response(400, "Invalid query string.");
+    if (!http::parse_urlencoded(query_string, params))
+        return http::detail_response(400, "Invalid query string.");
     http::FieldErrors errors;
     for (const http::Field& p : params) {
         if (p.name == "role" && !p.value.empty()) {
             q.role = parse_role(p.value);
             if (!q.role) {
-                errors.add("role", "Select a valid choice. " + p.value + " is not one of the available choices.");
+                errors.add("role", "Select a valid choice. " + p.value +
+                                       " is not one of the available choices.");
             }
         } else if (p.name == "is_active" && !p.value.empty()) {
             q.is_active = parse_query_bool(p.value);
@@ -138,8 +142,8 @@ core::Task<std::optional<Target>> manageable_target(http::Request& req, Response
 
 // Stores the audit record and writes the matching log line. A record the store could not
 // keep is still in the log, flagged, so no action goes unrecorded.
-core::Task<void> audit(Services& s, const Principal& actor, const store::User& target, std::string action,
-                       std::string reason) {
+core::Task<void> audit(Services& s, const Principal& actor, const store::User& target,
+                       std::string action, std::string reason) {
     std::string actor_id = std::to_string(actor.user_id);
     std::string target_id = std::to_string(target.id);
     // A named record: GCC 12 destroys an aggregate temporary in a co_await operand twice.
@@ -169,8 +173,12 @@ Response validated(std::string_view detail, const store::User& u) {
 
 }  // namespace
 
-core::Task<Response> handle_users_list(http::Request& req) { return list_users(req, false); }
-core::Task<Response> handle_users_pending(http::Request& req) { return list_users(req, true); }
+core::Task<Response> handle_users_list(http::Request& req) {
+    return list_users(req, false);
+}
+core::Task<Response> handle_users_pending(http::Request& req) {
+    return list_users(req, true);
+}
 
 // Any agent may read any user's details, superusers included; only actions are restricted.
 core::Task<Response> handle_user_detail(http::Request& req) {
@@ -196,17 +204,19 @@ core::Task<Response> handle_user_validate(http::Request& req) {
     http::FieldErrors errors;
     http::FieldReader r(body, errors);
     std::optional<bool> active = r.boolean("is_active");
-    std::optional<std::string> reason =
-        r.string("reason", {.required = false, .allow_blank = true, .max_length = max_reason_length});
+    std::optional<std::string> reason = r.string(
+        "reason", {.required = false, .allow_blank = true, .max_length = max_reason_length});
     if (!errors.empty()) co_return errors.to_response();
     bool activate = active.value_or(true);
     store::UserPatch patch;
     patch.is_active = activate;
     patch.bump_token_version = !activate;
-    std::optional<store::User> updated = co_await s.store->update_user(t->user.id, std::move(patch));
+    std::optional<store::User> updated =
+        co_await s.store->update_user(t->user.id, std::move(patch));
     if (!updated) co_return service_unavailable("The user store is unavailable, try again later.");
     if (!activate) co_await spread_token_version(s, updated->id, updated->token_version);
-    co_await audit(s, t->actor, *updated, activate ? "validate" : "deactivate", reason.value_or(""));
+    co_await audit(s, t->actor, *updated, activate ? "validate" : "deactivate",
+                   reason.value_or(""));
     co_return validated(activate ? "User validated." : "User deactivated.", *updated);
 }
 
@@ -219,10 +229,13 @@ core::Task<Response> handle_user_reject(http::Request& req) {
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
     http::FieldErrors errors;
-    std::optional<std::string> reason = http::FieldReader(body, errors).string(
-        "reason", {.required = false, .allow_blank = true, .max_length = max_reason_length});
+    std::optional<std::string> reason =
+        http::FieldReader(body, errors)
+            .string("reason",
+                    {.required = false, .allow_blank = true, .max_length = max_reason_length});
     if (!errors.empty()) co_return errors.to_response();
-    if (t->user.is_active) co_return http::detail_response(409, "Only pending users can be rejected.");
+    if (t->user.is_active)
+        co_return http::detail_response(409, "Only pending users can be rejected.");
     if (!co_await s.store->delete_user(t->user.id)) co_return not_found();
     co_await spread_user_removal(s, t->user.id);
     co_await audit(s, t->actor, t->user, "reject", reason.value_or(""));

@@ -58,6 +58,8 @@ public:
 
     // Any thread.
     OutboxStats stats() const;
+    // Any thread: no poll and no send under way (after stop(), safe to stop the loop).
+    bool idle() const { return !polling_.load() && in_flight_.load() == 0; }
     // Prometheus text: authd_mail_sent_total, authd_mail_retries_total, authd_mail_dropped_total,
     // authd_mail_in_flight.
     void append_metrics(std::string& out) const;
@@ -86,7 +88,7 @@ private:
     // Loop thread only.
     bool started_ = false;
     bool stopping_ = false;
-    bool polling_ = false;  // a poll() is running; a trigger meanwhile sets repoll_
+    std::atomic<bool> polling_{false};  // a poll() is running; a trigger meanwhile sets repoll_
     bool repoll_ = false;
     bool backlog_ = false;  // the last poll filled every slot: poll again when one frees up
     bool timer_armed_ = false;

@@ -5,16 +5,23 @@ namespace authd::auth {
 
 using store::Role;
 
-bool can_view_users(Role actor) { return actor == Role::agent || actor == Role::super_user; }
+bool can_view_users(Role actor) {
+    return actor == Role::agent || actor == Role::super_user;
+}
 
-bool can_create_agent(Role actor) { return actor == Role::super_user; }
+bool can_create_agent(Role actor) {
+    return actor == Role::super_user;
+}
 
 bool can_manage(Role actor, Role target) {
     if (target == Role::super_user) return false;
     switch (actor) {
-        case Role::super_user: return true;
-        case Role::agent: return target == Role::client;
-        case Role::client: return false;
+        case Role::super_user:
+            return true;
+        case Role::agent:
+            return target == Role::client;
+        case Role::client:
+            return false;
     }
     return false;
 }

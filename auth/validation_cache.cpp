@@ -11,6 +11,13 @@ void ValidationCache::load(const store::ValidationState& state) {
     for (const auto& [sid, expires_at] : state.revoked_sessions) revoked_[sid] = expires_at;
 }
 
+void ValidationCache::resync(const store::ValidationState& state) {
+    versions_.clear();
+    versions_.reserve(state.token_versions.size());
+    for (const auto& [id, version] : state.token_versions) versions_[id] = version;
+    for (const auto& [sid, expires_at] : state.revoked_sessions) revoke(sid, expires_at);
+}
+
 void ValidationCache::set_token_version(int64_t user_id, uint32_t version) {
     auto [it, inserted] = versions_.try_emplace(user_id, version);
     // Versions only grow; a late or duplicate message must not roll one back.

@@ -14,6 +14,9 @@ namespace authd::auth {
 class ValidationCache {
 public:
     void load(const store::ValidationState& state);
+    // A resync from a store shared with other instances: versions are replaced, revocations
+    // merged, so one recorded here while the store was unreachable is not forgotten.
+    void resync(const store::ValidationState& state);
 
     // nullopt: no such user (deleted) — every token of theirs is invalid.
     std::optional<uint32_t> token_version(int64_t user_id) const {

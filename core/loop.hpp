@@ -36,6 +36,9 @@ public:
     // The loop running on this thread, or nullptr off-loop.
     static Loop* current();
     int index() const { return index_; }
+    // Unique per Loop ever created in this process: addresses get reused, serials never do
+    // (lets per-thread state notice that the loop it was bound to is gone).
+    uint64_t serial() const { return serial_; }
     io_uring* ring() { return &ring_; }
 
     // A free SQE, submitting pending ones first if the SQ is full. Never returns nullptr.
@@ -67,7 +70,7 @@ public:
     uint64_t turns() const { return turns_; }
 
 private:
-    Loop(int index) : index_(index) {}
+    Loop(int index) : index_(index), serial_(next_serial_.fetch_add(1, std::memory_order_relaxed) + 1) {}
     void arm_mailbox();
     void drain_mailbox();
     void run_timers();
@@ -79,6 +82,8 @@ private:
 
     io_uring ring_{};
     int index_ = 0;
+    uint64_t serial_ = 0;
+    static inline std::atomic<uint64_t> next_serial_{0};
     bool running_ = false;
     uint64_t turns_ = 0;
     MonoTime now_{};

@@ -130,13 +130,13 @@ bool parse_urlencoded(std::string_view text, std::vector<Field>& out) {
 
 std::optional<Response> parse_body(Request& req, BodyFields& out) {
     out.fields.clear();
-    out.from_form = false;
     std::string_view content_type = req.header("content-type");
     std::string_view type = media_type(content_type);
+    // An empty form post (a form whose fields were all left out) is still a form post.
+    out.from_form = iequals(type, "application/x-www-form-urlencoded");
     if (req.body().empty()) return std::nullopt;
     if (iequals(type, "application/json")) return parse_json(req, out);
-    if (iequals(type, "application/x-www-form-urlencoded")) {
-        out.from_form = true;
+    if (out.from_form) {
         if (!parse_urlencoded(req.body(), out.fields)) {
             return detail_response(400, "Form parse error - the body is not valid UTF-8.");
         }

@@ -1,6 +1,8 @@
 // DRF-shaped field validation over parsed bodies.
 #include "http/field_errors.hpp"
 
+#include <charconv>
+
 #include "core/utf8.hpp"
 #include "http/json_writer.hpp"
 
@@ -92,9 +94,19 @@ std::optional<bool> FieldReader::boolean(std::string_view name, bool required) {
         return std::nullopt;
     }
     std::string_view v = f->value;
-    if (f->kind == FieldKind::boolean || f->kind == FieldKind::string || f->kind == FieldKind::number) {
-        static constexpr std::string_view truthy[] = {"true", "True", "TRUE", "1", "yes", "Yes", "on", "On", "y", "Y", "t", "T"};
-        static constexpr std::string_view falsy[] = {"false", "False", "FALSE", "0", "no", "No", "off", "Off", "n", "N", "f", "F"};
+    if (f->kind == FieldKind::number) {
+        // DRF compares numbers by value: 1, 1.0 and 1e0 are true; 0, 0.0 and -0 are false.
+        double d = 0.5;
+        std::from_chars(f->value.data(), f->value.data() + f->value.size(), d);  // locale-free
+        if (d == 1.0) return true;
+        if (d == 0.0) return false;
+    }
+    if (f->kind == FieldKind::boolean || f->kind == FieldKind::string) {
+        // DRF's BooleanField.TRUE_VALUES / FALSE_VALUES.
+        static constexpr std::string_view truthy[] = {"true", "True", "TRUE", "1", "yes", "Yes", "YES",
+                                                      "on", "On", "ON", "y", "Y", "t", "T"};
+        static constexpr std::string_view falsy[] = {"false", "False", "FALSE", "0", "no", "No", "NO",
+                                                     "off", "Off", "OFF", "n", "N", "f", "F"};
         for (auto t : truthy) {
             if (v == t) return true;
         }

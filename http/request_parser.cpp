@@ -88,6 +88,9 @@ int RequestParser::on_url(llhttp_t* p, const char* at, size_t len) {
 int RequestParser::on_header_field(llhttp_t* p, const char* at, size_t len) {
     RequestParser& s = self(p);
     if (s.head_too_big(len)) return s.fail(431);
+    // llhttp 8 (non-strict build) lets a space into a field name; RFC 9112 §5.1 says reject
+    // it with 400, since a proxy in front could read such a header differently.
+    if (std::string_view(at, len).find(' ') != std::string_view::npos) return s.fail(400);
     auto& headers = s.req_->header_spans();
     if (s.last_was_value_) {
         if (headers.size() >= max_headers) return s.fail(431);
@@ -105,6 +108,7 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t len) {
     RequestParser& s = self(p);
     if (s.head_too_big(len)) return s.fail(431);
     auto& headers = s.req_->header_spans();
+    if (headers.back().name.length == 0) return s.fail(400);  // ": value" (llhttp 8 accepts it)
     s.req_->extend(headers.back().value, {at, len});
     s.last_was_value_ = true;
     return 0;

@@ -36,13 +36,16 @@ std::string_view Router::normalize(std::string_view path) {
 bool Router::parse_pattern(std::string_view pattern, std::vector<Segment>& out) {
     if (pattern.empty() || pattern.front() != '/') return false;
     pattern = normalize(pattern).substr(1);
+    size_t params = 0;
     while (!pattern.empty()) {
         size_t slash = pattern.find('/');
         std::string_view seg = pattern.substr(0, slash);
         if (seg.starts_with("<int:") && seg.ends_with(">")) {
             out.push_back({SegmentKind::int_param, {}});
+            ++params;
         } else if (seg.starts_with("<str:") && seg.ends_with(">")) {
             out.push_back({SegmentKind::str_param, {}});
+            ++params;
         } else if (seg.empty() || seg.find('<') != std::string_view::npos) {
             return false;
         } else {
@@ -51,7 +54,7 @@ bool Router::parse_pattern(std::string_view pattern, std::vector<Segment>& out) 
         if (slash == std::string_view::npos) break;
         pattern.remove_prefix(slash + 1);
     }
-    return true;
+    return params <= Request::max_params;  // more could never be captured, so never match
 }
 
 RouteEntry& Router::entry_for(std::string_view pattern) {
@@ -71,7 +74,10 @@ bool Router::add(Method method, std::string_view pattern, Handler handler) {
     RouteEntry& entry = entry_for(pattern);
     entry.by_method[static_cast<size_t>(method)] = handler;
     entry.allowed |= method_bit(method);
-    entry.allow_header = allow_header_for(entry.allowed | method_bit(Method::options));
+    // OPTIONS is always answered, and HEAD wherever GET is (the connection serves it with GET).
+    unsigned allow = entry.allowed | method_bit(Method::options);
+    if (allow & method_bit(Method::get)) allow |= method_bit(Method::head);
+    entry.allow_header = allow_header_for(allow);
     if (routes_.size() == before) return true;  // another method on a known pattern
     bool has_params = false;
     for (const auto& s : segments) has_params |= s.kind != SegmentKind::literal;

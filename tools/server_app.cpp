@@ -10,8 +10,10 @@
 #include <thread>
 
 #include "auth/common_passwords.hpp"
+#include "auth/mail_outbox.hpp"
 #include "auth/routes.hpp"
 #include "auth/services.hpp"
+#include "auth/validation_listener.hpp"
 #include "core/log.hpp"
 #include "core/loop_group.hpp"
 #include "core/run_blocking.hpp"
@@ -57,6 +59,34 @@ http::ServerConfig server_config(const Config& c) {
     sc.idle_timeout = core::Millis(c.idle_timeout * 1000);
     sc.cors_origins = c.cors_origins;
     return sc;
+}
+
+// Every loop stops accepting and finishes its connections; the loops keep running until all
+// are drained (a draining request may still need another loop, e.g. to spread a revocation)
+// and the mail outbox is idle, then all stop together.
+void drain_and_stop(core::LoopGroup& loops, std::vector<std::unique_ptr<http::LoopServer>>& servers,
+                    auth::Services& services, core::Millis drain_timeout) {
+    std::atomic<size_t> drained{0};
+    for (size_t i = 0; i < servers.size(); ++i) {
+        http::LoopServer* server = servers[i].get();
+        loops.loop(i).post([server, &drained] { server->begin_shutdown([&drained] { drained.fetch_add(1); }); });
+    }
+    if (services.outbox) services.outbox->stop();
+    auto deadline = core::mono_now() + drain_timeout + core::Millis(5000);
+    while (core::mono_now() < deadline) {
+        bool outbox_idle = !services.outbox || services.outbox->idle();
+        if (drained.load() == servers.size() && outbox_idle) break;
+        std::this_thread::sleep_for(core::Millis(10));
+    }
+    if (drained.load() != servers.size()) core::log_warn("shutdown", "drain timed out; stopping anyway");
+    for (size_t i = 0; i < servers.size(); ++i) {
+        core::Loop* loop = &loops.loop(i);
+        auto* slot = &servers[i];
+        loop->post([loop, slot] {
+            slot->reset();  // freed on its own thread: the ring belongs to it
+            loop->stop();
+        });
+    }
 }
 
 }  // namespace
@@ -143,6 +173,10 @@ int run_server(const Config& config) {
         core::log_error("startup", error);
         return 1;
     }
+    // Changes other instances publish through a shared store (Redis) reach every loop from
+    // now on; setting it starts with a resync, covering what changed since the load above.
+    auth::LoopValidationListener change_listener(services);
+    store->set_change_listener(&change_listener);
     auth::start_background_work(services, loops.loop(0), config.smtp_url, config.email_from);
     core::log_info("startup", "authd serving",
                    {{"listen", config.listen_host + ":" + std::to_string(config.listen_port)},
@@ -152,20 +186,7 @@ int run_server(const Config& config) {
     int sig = 0;
     sigwait(&signals, &sig);
     core::log_info("shutdown", "stopping: draining in-flight requests", {{"signal", strsignal(sig)}});
-    for (unsigned i = 0; i < threads; ++i) {
-        core::Loop* loop = &loops.loop(i);
-        http::LoopServer* server = servers[i].get();
-        auto* slot = &servers[i];
-        loop->post([loop, server, slot] {
-            server->begin_shutdown([loop, slot] {
-                // Free the server on its own thread after this callback has returned.
-                loop->post([loop, slot] {
-                    slot->reset();
-                    loop->stop();
-                });
-            });
-        });
-    }
+    drain_and_stop(loops, servers, services, sc.drain_timeout);
     loops.join();
     auth::stop_background_work(services);
     store->close();

@@ -6,13 +6,15 @@
 #include "core/log.hpp"
 #include "core/run_blocking.hpp"
 #include "store/embedded_store.hpp"
+#include "store/redis_store.hpp"
 #include "store/secret_key.hpp"
 
 namespace authd::tools {
 
 std::unique_ptr<store::Store> open_configured_store(const Config& config, std::string& error) {
     if (config.store.starts_with("file:")) return store::open_embedded_store(config.store.substr(5), error);
-    error = "the Redis store (" + config.store + ") is not available in this build";
+    if (config.store.starts_with("redis://")) return store::open_redis_store(config.store, error);
+    error = "AUTHD_STORE must be file:DIR or redis://host:port[/db], got '" + config.store + "'";
     return nullptr;
 }
 

@@ -11,17 +11,19 @@ Account new_account(std::string_view prefix) {
     static std::atomic<int> counter{0};
     int n = ++counter;
     Account a;
-    a.username = std::string(prefix) + "_" + std::to_string(::getpid() % 1000) + "x" + std::to_string(n);
+    a.username =
+        std::string(prefix) + "_" + std::to_string(::getpid() % 1000) + "x" + std::to_string(n);
     a.email = a.username + "@Example.COM";
     a.password = "Vivid-Otter-Lamp-" + std::to_string(n * 7 + 3);
     return a;
 }
 
 std::string register_body(const Account& a, std::string_view role) {
-    std::string body = "{\"username\": " + json_quote(a.username) + ", \"email\": " + json_quote(a.email) +
-                       ", \"first_name\": \"Jane\", \"last_name\": \"Smith\", \"password\": " +
-                       json_quote(a.password) + ", \"confirm_password\": " + json_quote(a.password) +
-                       ", \"phone_number\": \"+33600000000\", \"address\": \"1 rue de la Paix\"";
+    std::string body =
+        "{\"username\": " + json_quote(a.username) + ", \"email\": " + json_quote(a.email) +
+        ", \"first_name\": \"Jane\", \"last_name\": \"Smith\", \"password\": " +
+        json_quote(a.password) + ", \"confirm_password\": " + json_quote(a.password) +
+        ", \"phone_number\": \"+33600000000\", \"address\": \"1 rue de la Paix\"";
     if (!role.empty()) body += ", \"role\": " + json_quote(role);
     return body + "}";
 }
@@ -41,8 +43,8 @@ HttpResponse ApiClient::call(std::string_view method, std::string_view path, std
 }
 
 std::optional<TokenPair> ApiClient::login(std::string_view username, std::string_view password) {
-    HttpResponse r = post("/api/auth/login/",
-                          "{\"username\": " + json_quote(username) + ", \"password\": " + json_quote(password) + "}");
+    HttpResponse r = post("/api/auth/login/", "{\"username\": " + json_quote(username) +
+                                                  ", \"password\": " + json_quote(password) + "}");
     if (r.status != 200) {
         last_failure_ = r;
         return std::nullopt;
@@ -58,13 +60,17 @@ bool ApiClient::login(Account& a) {
 }
 
 bool ApiClient::token_valid(std::string_view access) const {
-    HttpResponse r = post("/api/auth/users/validate-token/", "{\"token\": " + json_quote(access) + "}");
+    HttpResponse r =
+        post("/api/auth/users/validate-token/", "{\"token\": " + json_quote(access) + "}");
     return r.status == 200 && json_bool(r.body, "valid");
 }
 
-int ApiClient::profile_status(std::string_view access) const { return get("/api/auth/profile/", access).status; }
+int ApiClient::profile_status(std::string_view access) const {
+    return get("/api/auth/profile/", access).status;
+}
 
-HttpResponse ApiClient::register_account(Account& a, std::string_view role, std::string_view token) const {
+HttpResponse ApiClient::register_account(Account& a, std::string_view role,
+                                         std::string_view token) const {
     HttpResponse r = post("/api/auth/register/", register_body(a, role), token);
     if (r.status == 201) a.id = json_int(r.body, "id");
     return r;

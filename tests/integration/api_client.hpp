@@ -32,21 +32,27 @@ Account new_account(std::string_view prefix);
 std::string register_body(const Account& a, std::string_view role = {});
 
 class ApiClient {
-public:
+  public:
     explicit ApiClient(int port) : port_(port) {}
 
     // One request; a non-empty `token` is sent as "Authorization: Bearer <token>". A body
     // without `content_type` is sent as application/json.
     HttpResponse call(std::string_view method, std::string_view path, std::string_view body = {},
                       std::string_view token = {}, std::string_view content_type = {}) const;
-    HttpResponse get(std::string_view path, std::string_view token = {}) const { return call("GET", path, {}, token); }
-    HttpResponse post(std::string_view path, std::string_view body, std::string_view token = {}) const {
+    HttpResponse get(std::string_view path, std::string_view token = {}) const {
+        return call("GET", path, {}, token);
+    }
+    HttpResponse post(std::string_view path, std::string_view body,
+                      std::string_view token = {}) const {
         return call("POST", path, body, token);
     }
-    HttpResponse patch(std::string_view path, std::string_view body, std::string_view token = {}) const {
+    HttpResponse patch(std::string_view path, std::string_view body,
+                       std::string_view token = {}) const {
         return call("PATCH", path, body, token);
     }
-    HttpResponse del(std::string_view path, std::string_view token = {}) const { return call("DELETE", path, {}, token); }
+    HttpResponse del(std::string_view path, std::string_view token = {}) const {
+        return call("DELETE", path, {}, token);
+    }
 
     // POST /api/auth/login/ → the pair, or nullopt (the answer is then in last_failure()).
     std::optional<TokenPair> login(std::string_view username, std::string_view password);
@@ -58,7 +64,8 @@ public:
     int profile_status(std::string_view access) const;
 
     // POST /api/auth/register/ (anonymous unless `token`); sets a.id on 201.
-    HttpResponse register_account(Account& a, std::string_view role = {}, std::string_view token = {}) const;
+    HttpResponse register_account(Account& a, std::string_view role = {},
+                                  std::string_view token = {}) const;
     // A pending CLIENT (registered, not validated). id 0 on failure.
     Account pending_client(std::string_view prefix) const;
     // A CLIENT validated by `admin_token`'s agent, logged in.
@@ -69,7 +76,7 @@ public:
     const HttpResponse& last_failure() const { return last_failure_; }
     int port() const { return port_; }
 
-private:
+  private:
     int port_;
     HttpResponse last_failure_;
 };

@@ -569,7 +569,9 @@ inline bool is_json(const HttpResponse& r) { return lower(r.header("Content-Type
 inline void expect_detail(const HttpResponse& r, int status, std::string_view detail, std::string_view code = {}) {
     EXPECT_EQ(r.status, status) << r.body;
     EXPECT_EQ(json_string(r.body, "detail"), detail) << r.body;
-    if (!code.empty()) EXPECT_EQ(json_string(r.body, "code"), code) << r.body;
+    if (!code.empty()) {
+        EXPECT_EQ(json_string(r.body, "code"), code) << r.body;
+    }
 }
 
 }  // namespace authd::test::v1

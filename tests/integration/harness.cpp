@@ -306,6 +306,10 @@ ServerProcess::~ServerProcess() {
         marker << "==== harness: starting " << AUTHD_BINARY << " serve on port " << port_
                << " ====\n";
     }
+    if (::access(AUTHD_BINARY, X_OK) != 0) {
+        return ::testing::AssertionFailure() << AUTHD_BINARY << " is not executable: "
+                                             << std::strerror(errno) << " (not built?)";
+    }
     ExecSpec spec;
     spec.argv = {AUTHD_BINARY, "serve"};
     spec.argv.insert(spec.argv.end(), args_.begin(), args_.end());
@@ -325,8 +329,8 @@ ServerProcess::~ServerProcess() {
     for (;;) {
         if (!running()) {
             return ::testing::AssertionFailure()
-                   << "authd exited with status " << last_status_ << " before it was healthy\n"
-                   << tail(log(), 8192);
+                   << "authd exited with status " << last_status_
+                   << " before it was healthy (its log follows the test)";
         }
         RawConnection conn(port_, Millis(1000));
         if (conn.connected() &&
@@ -340,8 +344,7 @@ ServerProcess::~ServerProcess() {
         if (Clock::now() >= deadline) {
             return ::testing::AssertionFailure()
                    << "authd not healthy on port " << port_ << " after " << timeout.count()
-                   << " ms (last: " << last << ")\n"
-                   << tail(log(), 8192);
+                   << " ms (last: " << last << "; its log follows the test)";
         }
         std::this_thread::sleep_for(Millis(20));
     }

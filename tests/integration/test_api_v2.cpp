@@ -32,7 +32,8 @@ std::string field_error(const HttpResponse& r, std::string_view field) {
 
 bool has_message(const HttpResponse& r, std::string_view field, std::string_view message) {
     for (size_t i = 0; i < json_array_size(r.body, "/" + std::string(field)); ++i) {
-        if (json_string(r.body, "/" + std::string(field) + "/" + std::to_string(i)) == message) return true;
+        if (json_string(r.body, "/" + std::string(field) + "/" + std::to_string(i)) == message)
+            return true;
     }
     return false;
 }
@@ -63,11 +64,12 @@ void expect_json_parse_error(const HttpResponse& r, const std::string& what) {
     EXPECT_EQ(json_string(r.body, "detail").rfind("JSON parse error - ", 0), 0u) << r.body;
 }
 
-const std::vector<std::string> kProfileKeys = {"id",      "username", "email",        "first_name",
-                                               "last_name", "phone_number", "address", "role",
-                                               "role_display", "created_at", "updated_at"};
-const std::vector<std::string> kListItemKeys = {"id",   "username",     "email",     "first_name", "last_name",
-                                                "role", "role_display", "is_active", "created_at"};
+const std::vector<std::string> kProfileKeys = {
+    "id",      "username", "email",        "first_name", "last_name", "phone_number",
+    "address", "role",     "role_display", "created_at", "updated_at"};
+const std::vector<std::string> kListItemKeys = {"id",           "username",  "email",
+                                                "first_name",   "last_name", "role",
+                                                "role_display", "is_active", "created_at"};
 
 std::vector<std::string> detail_keys() {
     std::vector<std::string> k = kProfileKeys;
@@ -79,7 +81,7 @@ std::vector<std::string> detail_keys() {
 // Two superusers exist: "root" (the bootstrap of the running server) and "root2" (bootstrapped
 // by a first start on the same data directory), so superuser-on-superuser is not only "self".
 class ApiV2 : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         server_ = new ServerProcess();
         auto first = server_->start(server_env("root2"));
@@ -128,7 +130,8 @@ protected:
         ASSERT_TRUE(server_ != nullptr);
         if (!server_->running()) {
             std::string log = server_->log();
-            FAIL() << "authd is not running; its log ends with:\n" << log.substr(log.size() > 8192 ? log.size() - 8192 : 0);
+            FAIL() << "authd is not running; its log ends with:\n"
+                   << log.substr(log.size() > 8192 ? log.size() - 8192 : 0);
         }
         ASSERT_GT(root_->id, 0);
         ASSERT_GT(root2_->id, 0);
@@ -178,8 +181,9 @@ TEST_F(ApiV2, RegisterCreatesAPendingClient) {
     // The same fields as a form post; ids keep increasing.
     Account b = new_account("regform");
     HttpResponse f = c.call("POST", "/api/auth/register/",
-                            "username=" + b.username + "&email=" + b.username + "%40example.com&password=" +
-                                b.password + "&confirm_password=" + b.password + "&first_name=Bo",
+                            "username=" + b.username + "&email=" + b.username +
+                                "%40example.com&password=" + b.password +
+                                "&confirm_password=" + b.password + "&first_name=Bo",
                             {}, "application/x-www-form-urlencoded");
     ASSERT_EQ(f.status, 201) << f.body;
     EXPECT_GT(json_int(f.body, "id"), a.id);
@@ -197,7 +201,9 @@ TEST_F(ApiV2, RegisterFieldErrors) {
 
     Account a = new_account("regerr");
     std::string body = register_body(a);
-    auto with = [&](std::string_view extra) { return body.substr(0, body.size() - 1) + ", " + std::string(extra) + "}"; };
+    auto with = [&](std::string_view extra) {
+        return body.substr(0, body.size() - 1) + ", " + std::string(extra) + "}";
+    };
 
     r = c.post("/api/auth/register/", with("\"confirm_password\": \"Other-Secret-99\""));
     EXPECT_EQ(r.status, 400);
@@ -231,7 +237,8 @@ TEST_F(ApiV2, RegisterFieldErrors) {
     r = c.post("/api/auth/register/", with("\"phone_number\": \"06-00\""));
     EXPECT_EQ(r.status, 400);
     EXPECT_TRUE(json_has(r.body, "phone_number")) << r.body;
-    r = c.post("/api/auth/register/", with("\"password\": \"12345678\", \"confirm_password\": \"12345678\""));
+    r = c.post("/api/auth/register/",
+               with("\"password\": \"12345678\", \"confirm_password\": \"12345678\""));
     EXPECT_TRUE(has_message(r, "password", "This password is entirely numeric.")) << r.body;
     EXPECT_TRUE(has_message(r, "password", "This password is too common.")) << r.body;
 
@@ -249,7 +256,8 @@ TEST_F(ApiV2, RegisterFieldErrors) {
     // Uniqueness is case-insensitive for both username and email.
     Account dup = new_account("regdup");
     dup.username = a.username;
-    for (auto& ch : dup.username) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (auto& ch : dup.username)
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     dup.email = a.username + "@EXAMPLE.com";
     r = c.register_account(dup);
     EXPECT_EQ(r.status, 400);
@@ -342,7 +350,8 @@ TEST_F(ApiV2, LogoutRevokesThatSessionOnly) {
     auto third = c.login(u.username, u.password);
     auto fourth = c.login(u.username, u.password);
     ASSERT_TRUE(third && fourth);
-    r = c.post("/api/auth/logout/", "{\"refresh\": " + json_quote(fourth->refresh) + "}", third->access);
+    r = c.post("/api/auth/logout/", "{\"refresh\": " + json_quote(fourth->refresh) + "}",
+               third->access);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_FALSE(c.token_valid(third->access));
     EXPECT_FALSE(c.token_valid(fourth->access));
@@ -354,7 +363,8 @@ TEST_F(ApiV2, LogoutRevokesThatSessionOnly) {
     ASSERT_GT(other.id, 0);
     auto fifth = c.login(u.username, u.password);
     ASSERT_TRUE(fifth);
-    r = c.post("/api/auth/logout/", "{\"refresh\": " + json_quote(other.tokens.refresh) + "}", fifth->access);
+    r = c.post("/api/auth/logout/", "{\"refresh\": " + json_quote(other.tokens.refresh) + "}",
+               fifth->access);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_TRUE(c.token_valid(other.tokens.access));
     EXPECT_FALSE(c.token_valid(fifth->access));
@@ -374,7 +384,8 @@ TEST_F(ApiV2, PasswordChangeRevokesEveryOlderToken) {
     ASSERT_TRUE(other_session);
     const std::string path = "/api/auth/password/reset/";
     auto body = [](std::string_view old_pw, std::string_view new_pw, std::string_view confirm) {
-        return "{\"old_password\": " + json_quote(old_pw) + ", \"new_password\": " + json_quote(new_pw) +
+        return "{\"old_password\": " + json_quote(old_pw) +
+               ", \"new_password\": " + json_quote(new_pw) +
                ", \"confirm_password\": " + json_quote(confirm) + "}";
     };
     const std::string fresh = "Quiet-Harbor-Lantern-42";
@@ -393,13 +404,16 @@ TEST_F(ApiV2, PasswordChangeRevokesEveryOlderToken) {
     r = c.post(path, body(u.password, fresh, fresh + "x"), u.tokens.access);
     EXPECT_EQ(field_error(r, "confirm_password"), "Passwords do not match.") << r.body;
     r = c.post(path, body(u.password, "short", "short"), u.tokens.access);
-    EXPECT_TRUE(has_message(r, "new_password", "This password is too short. It must contain at least 8 characters."))
+    EXPECT_TRUE(has_message(r, "new_password",
+                            "This password is too short. It must contain at least 8 characters."))
         << r.body;
     r = c.post(path, body(u.password, "98765432101", "98765432101"), u.tokens.access);
     EXPECT_TRUE(has_message(r, "new_password", "This password is entirely numeric.")) << r.body;
     r = c.post(path, body(u.password, u.username, u.username), u.tokens.access);
-    EXPECT_TRUE(has_message(r, "new_password", "The password is too similar to the username.")) << r.body;
-    r = c.post(path, "{\"old_password\": 5, \"new_password\": true, \"confirm_password\": null}", u.tokens.access);
+    EXPECT_TRUE(has_message(r, "new_password", "The password is too similar to the username."))
+        << r.body;
+    r = c.post(path, "{\"old_password\": 5, \"new_password\": true, \"confirm_password\": null}",
+               u.tokens.access);
     EXPECT_EQ(field_error(r, "old_password"), "Not a valid string.") << r.body;
     EXPECT_EQ(field_error(r, "new_password"), "Not a valid string.") << r.body;
     expect_json_parse_error(c.post(path, "[1]", u.tokens.access), "array body");
@@ -451,10 +465,11 @@ TEST_F(ApiV2, ProfileGetAndPatch) {
     EXPECT_EQ(json_string(r.body, "role"), "CLIENT");
     EXPECT_EQ(json_string(r.body, "updated_at").back(), 'Z');
 
-    r = c.patch(path,
-                "{\"first_name\": \"Ann\", \"address\": \"2 rue Neuve\", \"role\": \"AGENT\", \"email\": "
-                "\"evil@example.com\", \"username\": \"hacker\", \"is_active\": false, \"id\": 1}",
-                u.tokens.access);
+    r = c.patch(
+        path,
+        "{\"first_name\": \"Ann\", \"address\": \"2 rue Neuve\", \"role\": \"AGENT\", \"email\": "
+        "\"evil@example.com\", \"username\": \"hacker\", \"is_active\": false, \"id\": 1}",
+        u.tokens.access);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.header("Cache-Control"), "no-store");
     EXPECT_EQ(json_keys(r.body), kProfileKeys);
@@ -480,15 +495,19 @@ TEST_F(ApiV2, ProfileGetAndPatch) {
     EXPECT_EQ(json_string(r.body, "last_name"), "Doe");
 
     r = c.patch(path,
-                "{\"first_name\": " + json_quote(std::string(151, 'a')) + ", \"address\": " +
-                    json_quote(std::string(256, 'b')) + ", \"phone_number\": \"12ab\", \"last_name\": 7}",
+                "{\"first_name\": " + json_quote(std::string(151, 'a')) +
+                    ", \"address\": " + json_quote(std::string(256, 'b')) +
+                    ", \"phone_number\": \"12ab\", \"last_name\": 7}",
                 u.tokens.access);
     ASSERT_EQ(r.status, 400) << r.body;
-    EXPECT_EQ(field_error(r, "first_name"), "Ensure this field has no more than 150 characters.") << r.body;
-    EXPECT_EQ(field_error(r, "address"), "Ensure this field has no more than 255 characters.") << r.body;
+    EXPECT_EQ(field_error(r, "first_name"), "Ensure this field has no more than 150 characters.")
+        << r.body;
+    EXPECT_EQ(field_error(r, "address"), "Ensure this field has no more than 255 characters.")
+        << r.body;
     EXPECT_TRUE(json_has(r.body, "phone_number")) << r.body;
     EXPECT_EQ(field_error(r, "last_name"), "Not a valid string.") << r.body;
-    r = c.patch(path, "{\"first_name\": " + json_quote(std::string(150, 'a')) + "}", u.tokens.access);
+    r = c.patch(path, "{\"first_name\": " + json_quote(std::string(150, 'a')) + "}",
+                u.tokens.access);
     EXPECT_EQ(r.status, 200) << "150 characters are allowed: " << r.body;
     expect_json_parse_error(c.patch(path, "\"Ann\"", u.tokens.access), "string body");
     r = c.call("PATCH", path, "first_name: Ann", u.tokens.access, "text/yaml");
@@ -508,9 +527,9 @@ TEST_F(ApiV2, ReadEndpointsNeedAnAgent) {
     Account agent = c.agent("read_agent", root_token());
     ASSERT_GT(client.id, 0);
     ASSERT_GT(agent.id, 0);
-    const std::vector<std::string> paths = {"/api/auth/users/", "/api/auth/users/pending/", user_path(client.id),
-                                            user_path(agent.id), user_path(root2_->id),
-                                            user_path(root_->id)};
+    const std::vector<std::string> paths = {"/api/auth/users/",    "/api/auth/users/pending/",
+                                            user_path(client.id),  user_path(agent.id),
+                                            user_path(root2_->id), user_path(root_->id)};
     for (const auto& p : paths) {
         expect_missing_credentials(c.get(p), "anonymous " + p);
         expect_bad_token(c.get(p, "garbage"), "garbage " + p);
@@ -536,14 +555,20 @@ TEST_F(ApiV2, ValidateAndDeactivateMatrix) {
     enum TargetKind { t_client, t_agent, t_superuser, t_self };
     auto token_of = [&](Actor a) -> std::string {
         switch (a) {
-            case anonymous: return "";
-            case a_client: return client.tokens.access;
-            case an_agent: return agent.tokens.access;
-            case superuser: return root_token();
+            case anonymous:
+                return "";
+            case a_client:
+                return client.tokens.access;
+            case an_agent:
+                return agent.tokens.access;
+            case superuser:
+                return root_token();
         }
         return "";
     };
-    auto self_of = [&](Actor a) -> int64_t { return a == an_agent ? agent.id : a == superuser ? root_->id : client.id; };
+    auto self_of = [&](Actor a) -> int64_t {
+        return a == an_agent ? agent.id : a == superuser ? root_->id : client.id;
+    };
     auto expected = [](Actor a, TargetKind t) {
         if (a == anonymous) return 401;
         if (a == a_client || t == t_superuser || t == t_self) return 403;
@@ -588,7 +613,8 @@ TEST_F(ApiV2, ValidateAndDeactivateMatrix) {
     // 401 / 403 before 404.
     expect_missing_credentials(c.post(user_path(99999999, "validate"), "{}"), "anonymous, missing");
     expect_bad_token(c.post(user_path(99999999, "validate"), "{}", "garbage"), "garbage, missing");
-    expect_forbidden(c.post(user_path(99999999, "validate"), "{}", client.tokens.access), "client, missing");
+    expect_forbidden(c.post(user_path(99999999, "validate"), "{}", client.tokens.access),
+                     "client, missing");
     EXPECT_EQ(c.post(user_path(99999999, "validate"), "{}", agent.tokens.access).status, 404);
 }
 
@@ -605,27 +631,34 @@ TEST_F(ApiV2, RejectMatrix) {
     Account p = c.pending_client("rm_p");
     expect_missing_credentials(c.del(user_path(p.id, "reject")), "anonymous → pending client");
     expect_bad_token(c.del(user_path(p.id, "reject"), "garbage"), "garbage → pending client");
-    expect_forbidden(c.del(user_path(p.id, "reject"), client.tokens.access), "client → pending client");
+    expect_forbidden(c.del(user_path(p.id, "reject"), client.tokens.access),
+                     "client → pending client");
     EXPECT_EQ(c.del(user_path(p.id, "reject"), agent.tokens.access).status, 204);
     Account p2 = c.pending_client("rm_p");
     EXPECT_EQ(c.del(user_path(p2.id, "reject"), root_token()).status, 204);
 
     // Another agent: only a superuser, and only once it is inactive (409 before that).
     expect_missing_credentials(c.del(user_path(other_agent.id, "reject")), "anonymous → agent");
-    expect_forbidden(c.del(user_path(other_agent.id, "reject"), client.tokens.access), "client → agent");
-    expect_forbidden(c.del(user_path(other_agent.id, "reject"), agent.tokens.access), "agent → agent");
+    expect_forbidden(c.del(user_path(other_agent.id, "reject"), client.tokens.access),
+                     "client → agent");
+    expect_forbidden(c.del(user_path(other_agent.id, "reject"), agent.tokens.access),
+                     "agent → agent");
     HttpResponse r = c.del(user_path(other_agent.id, "reject"), root_token());
     EXPECT_EQ(r.status, 409) << r.body;
     EXPECT_EQ(json_string(r.body, "detail"), "Only pending users can be rejected.");
-    ASSERT_EQ(c.post(user_path(other_agent.id, "validate"), "{\"is_active\": false}", root_token()).status, 200);
-    expect_forbidden(c.del(user_path(other_agent.id, "reject"), agent.tokens.access), "agent → inactive agent");
+    ASSERT_EQ(c.post(user_path(other_agent.id, "validate"), "{\"is_active\": false}", root_token())
+                  .status,
+              200);
+    expect_forbidden(c.del(user_path(other_agent.id, "reject"), agent.tokens.access),
+                     "agent → inactive agent");
     EXPECT_EQ(c.del(user_path(other_agent.id, "reject"), root_token()).status, 204);
 
     // Superusers and oneself: nobody.
     for (const Account* actor : {&client, &agent, root_}) {
         expect_forbidden(c.del(user_path(root2_->id, "reject"), actor->tokens.access),
                          actor->username + " → superuser");
-        expect_forbidden(c.del(user_path(actor->id, "reject"), actor->tokens.access), actor->username + " → self");
+        expect_forbidden(c.del(user_path(actor->id, "reject"), actor->tokens.access),
+                         actor->username + " → self");
     }
     expect_missing_credentials(c.del(user_path(root2_->id, "reject")), "anonymous → superuser");
     // An agent on an active client: permitted, but the client is not pending.
@@ -649,7 +682,8 @@ TEST_F(ApiV2, ValidationActivatesAndDeactivationRevokes) {
     ASSERT_GT(p.id, 0);
     EXPECT_FALSE(c.login(p));
 
-    HttpResponse r = c.post(user_path(p.id, "validate"), "{\"reason\": \"Validation manuelle\"}", agent.tokens.access);
+    HttpResponse r = c.post(user_path(p.id, "validate"), "{\"reason\": \"Validation manuelle\"}",
+                            agent.tokens.access);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.header("Cache-Control"), "no-store");
     EXPECT_EQ(json_string(r.body, "detail"), "User validated.");
@@ -662,15 +696,17 @@ TEST_F(ApiV2, ValidationActivatesAndDeactivationRevokes) {
     auto second = c.login(p.username, p.password);
     ASSERT_TRUE(second);
 
-    r = c.post(user_path(p.id, "validate"), "{\"is_active\": false, \"reason\": \"fraud suspected\"}",
-               agent.tokens.access);
+    r = c.post(user_path(p.id, "validate"),
+               "{\"is_active\": false, \"reason\": \"fraud suspected\"}", agent.tokens.access);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(json_string(r.body, "detail"), "User deactivated.");
     EXPECT_FALSE(json_bool(r.body, "/user/is_active"));
     for (const auto& t : {p.tokens, *second}) {
         EXPECT_FALSE(c.token_valid(t.access));
         expect_bad_token(c.get("/api/auth/profile/", t.access), "profile after deactivation");
-        EXPECT_EQ(c.post("/api/auth/token/refresh/", "{\"refresh\": " + json_quote(t.refresh) + "}").status, 401);
+        EXPECT_EQ(c.post("/api/auth/token/refresh/", "{\"refresh\": " + json_quote(t.refresh) + "}")
+                      .status,
+                  401);
     }
     EXPECT_FALSE(c.login(p));
     EXPECT_EQ(json_string(c.last_failure().body, "code"), "account_inactive");
@@ -679,8 +715,8 @@ TEST_F(ApiV2, ValidationActivatesAndDeactivationRevokes) {
 
     // Validated again (form body): can log in; the old tokens stay dead.
     auto old = p.tokens;
-    r = c.call("POST", user_path(p.id, "validate"), "is_active=true&reason=appeal", agent.tokens.access,
-               "application/x-www-form-urlencoded");
+    r = c.call("POST", user_path(p.id, "validate"), "is_active=true&reason=appeal",
+               agent.tokens.access, "application/x-www-form-urlencoded");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_TRUE(json_bool(r.body, "/user/is_active"));
     ASSERT_TRUE(c.login(p));
@@ -706,14 +742,17 @@ TEST_F(ApiV2, ValidationActivatesAndDeactivationRevokes) {
     EXPECT_EQ(field_error(r, "is_active"), "Must be a valid boolean.") << r.body;
     r = c.post(path, "{\"is_active\": null}", agent.tokens.access);
     EXPECT_EQ(field_error(r, "is_active"), "This field may not be null.") << r.body;
-    r = c.post(path, "{\"reason\": " + json_quote(std::string(501, 'r')) + "}", agent.tokens.access);
-    EXPECT_EQ(field_error(r, "reason"), "Ensure this field has no more than 500 characters.") << r.body;
+    r = c.post(path, "{\"reason\": " + json_quote(std::string(501, 'r')) + "}",
+               agent.tokens.access);
+    EXPECT_EQ(field_error(r, "reason"), "Ensure this field has no more than 500 characters.")
+        << r.body;
     r = c.post(path, "{\"reason\": 5, \"is_active\": false}", agent.tokens.access);
     EXPECT_EQ(field_error(r, "reason"), "Not a valid string.") << r.body;
     EXPECT_TRUE(c.token_valid(p.tokens.access)) << "a refused deactivation changes nothing";
     expect_json_parse_error(c.post(path, "[false]", agent.tokens.access), "array body");
     EXPECT_EQ(c.call("POST", path, "x", agent.tokens.access, "text/plain").status, 415);
-    r = c.post(path, "{\"reason\": " + json_quote(std::string(500, 'r')) + "}", agent.tokens.access);
+    r = c.post(path, "{\"reason\": " + json_quote(std::string(500, 'r')) + "}",
+               agent.tokens.access);
     EXPECT_EQ(r.status, 200) << "500 characters are allowed";
     EXPECT_EQ(c.post(user_path(99999999, "validate"), "{}", agent.tokens.access).status, 404);
     EXPECT_EQ(c.get(path, agent.tokens.access).status, 405);
@@ -729,7 +768,8 @@ TEST_F(ApiV2, RejectionDeletesThePendingUser) {
     Account p = c.pending_client("rj_p");
     ASSERT_GT(p.id, 0);
 
-    HttpResponse r = c.call("DELETE", user_path(p.id, "reject"), "{\"reason\": \"spam signup\"}", agent.tokens.access);
+    HttpResponse r = c.call("DELETE", user_path(p.id, "reject"), "{\"reason\": \"spam signup\"}",
+                            agent.tokens.access);
     ASSERT_EQ(r.status, 204) << r.body;
     EXPECT_TRUE(r.body.empty());
     EXPECT_FALSE(r.has_header("Content-Length"));
@@ -756,7 +796,9 @@ TEST_F(ApiV2, RejectionDeletesThePendingUser) {
     EXPECT_EQ(r.status, 409);
     EXPECT_EQ(json_string(r.body, "detail"), "Only pending users can be rejected.");
     EXPECT_TRUE(c.token_valid(u.tokens.access));
-    ASSERT_EQ(c.post(user_path(u.id, "validate"), "{\"is_active\": false}", agent.tokens.access).status, 200);
+    ASSERT_EQ(
+        c.post(user_path(u.id, "validate"), "{\"is_active\": false}", agent.tokens.access).status,
+        200);
     ASSERT_EQ(c.del(user_path(u.id, "reject"), agent.tokens.access).status, 204);
     EXPECT_FALSE(c.token_valid(u.tokens.access));
     expect_bad_token(c.get("/api/auth/profile/", u.tokens.access), "profile of a rejected user");
@@ -790,7 +832,9 @@ TEST_F(ApiV2, UserListFiltersAndPagination) {
     ids.push_back(agent.id);
     for (int64_t id : ids) ASSERT_GT(id, 0);
     std::sort(ids.begin(), ids.end());
-    ASSERT_EQ(c.patch("/api/auth/profile/", "{\"first_name\": \"Zebulon" + tag + "\"}", active[1].tokens.access).status,
+    ASSERT_EQ(c.patch("/api/auth/profile/", "{\"first_name\": \"Zebulon" + tag + "\"}",
+                      active[1].tokens.access)
+                  .status,
               200);
 
     auto list = [&](std::string_view query, std::string_view base = "/api/auth/users/") {
@@ -798,7 +842,8 @@ TEST_F(ApiV2, UserListFiltersAndPagination) {
     };
     auto id_list = [](const HttpResponse& r) {
         std::vector<int64_t> out;
-        for (size_t i = 0; i < json_array_size(r.body, ""); ++i) out.push_back(json_int(r.body, "/" + std::to_string(i) + "/id"));
+        for (size_t i = 0; i < json_array_size(r.body, ""); ++i)
+            out.push_back(json_int(r.body, "/" + std::to_string(i) + "/id"));
         return out;
     };
 
@@ -807,10 +852,14 @@ TEST_F(ApiV2, UserListFiltersAndPagination) {
     EXPECT_EQ(r.header("Cache-Control"), "no-store");
     EXPECT_EQ(r.header("X-Total-Count"), "6");
     EXPECT_EQ(id_list(r), ids) << "ordered by id";
-    EXPECT_EQ(json_keys(r.body.substr(1, r.body.find('}'))), kListItemKeys) << "the first item's fields";
-    EXPECT_EQ(id_list(list("search=" + std::string("FLT") + tag.substr(3))), ids) << "case-insensitive";
-    EXPECT_EQ(id_list(list("search=zebulon" + tag)), std::vector<int64_t>{active[1].id}) << "first name";
-    EXPECT_EQ(id_list(list("search=" + pending[0].username + "%40EXAMPLE")), std::vector<int64_t>{pending[0].id})
+    EXPECT_EQ(json_keys(r.body.substr(1, r.body.find('}'))), kListItemKeys)
+        << "the first item's fields";
+    EXPECT_EQ(id_list(list("search=" + std::string("FLT") + tag.substr(3))), ids)
+        << "case-insensitive";
+    EXPECT_EQ(id_list(list("search=zebulon" + tag)), std::vector<int64_t>{active[1].id})
+        << "first name";
+    EXPECT_EQ(id_list(list("search=" + pending[0].username + "%40EXAMPLE")),
+              std::vector<int64_t>{pending[0].id})
         << "email";
 
     r = list("role=AGENT&search=" + tag);
@@ -820,7 +869,8 @@ TEST_F(ApiV2, UserListFiltersAndPagination) {
     r = list("role=SUPER_USER");
     EXPECT_EQ(json_array_size(r.body, ""), 2u) << r.body;
     EXPECT_EQ(json_string(r.body, "/0/role_display"), "Super User");
-    EXPECT_EQ(json_array_size(list("role=&search=" + tag).body, ""), 6u) << "an empty filter is ignored";
+    EXPECT_EQ(json_array_size(list("role=&search=" + tag).body, ""), 6u)
+        << "an empty filter is ignored";
 
     for (auto v : {"true", "True", "1"}) {
         r = list(std::string("is_active=") + v + "&search=" + tag);
@@ -834,7 +884,8 @@ TEST_F(ApiV2, UserListFiltersAndPagination) {
     r = list("limit=2&search=" + tag);
     EXPECT_EQ(id_list(r), (std::vector<int64_t>{ids[0], ids[1]}));
     EXPECT_EQ(r.header("X-Total-Count"), "6");
-    EXPECT_EQ(id_list(list("limit=2&offset=2&search=" + tag)), (std::vector<int64_t>{ids[2], ids[3]}));
+    EXPECT_EQ(id_list(list("limit=2&offset=2&search=" + tag)),
+              (std::vector<int64_t>{ids[2], ids[3]}));
     EXPECT_EQ(id_list(list("offset=5&search=" + tag)), std::vector<int64_t>{ids[5]});
     r = list("offset=100&search=" + tag);
     EXPECT_EQ(json_array_size(r.body, ""), 0u);
@@ -842,8 +893,9 @@ TEST_F(ApiV2, UserListFiltersAndPagination) {
     EXPECT_EQ(r.header("X-Total-Count"), "6");
     // LimitOffsetPagination: a bad or non-positive limit is the default, a huge one the
     // maximum; a bad or negative offset is 0.
-    for (auto q : {"limit=abc", "limit=0", "limit=-3", "limit=100000", "limit=99999999999999999999999", "offset=-1",
-                   "offset=abc", "offset=", "limit=2x"}) {
+    for (auto q :
+         {"limit=abc", "limit=0", "limit=-3", "limit=100000", "limit=99999999999999999999999",
+          "offset=-1", "offset=abc", "offset=", "limit=2x"}) {
         r = list(std::string(q) + "&search=" + tag);
         EXPECT_EQ(r.status, 200) << q;
         EXPECT_EQ(id_list(r), ids) << q;
@@ -851,9 +903,12 @@ TEST_F(ApiV2, UserListFiltersAndPagination) {
 
     r = list("role=BOSS");
     EXPECT_EQ(r.status, 400);
-    EXPECT_EQ(field_error(r, "role"), "Select a valid choice. BOSS is not one of the available choices.") << r.body;
+    EXPECT_EQ(field_error(r, "role"),
+              "Select a valid choice. BOSS is not one of the available choices.")
+        << r.body;
     r = list("role=client");
-    EXPECT_EQ(field_error(r, "role"), "Select a valid choice. client is not one of the available choices.");
+    EXPECT_EQ(field_error(r, "role"),
+              "Select a valid choice. client is not one of the available choices.");
     r = list("is_active=maybe");
     EXPECT_EQ(r.status, 400);
     EXPECT_TRUE(json_has(r.body, "is_active")) << r.body;
@@ -865,7 +920,8 @@ TEST_F(ApiV2, UserListFiltersAndPagination) {
     EXPECT_EQ(id_list(r), (std::vector<int64_t>{pending[0].id, pending[1].id}));
     EXPECT_EQ(r.header("X-Total-Count"), "2");
     EXPECT_FALSE(json_bool(r.body, "/0/is_active"));
-    EXPECT_EQ(id_list(list("is_active=true&search=" + tag, pending_path)), (std::vector<int64_t>{pending[0].id, pending[1].id}));
+    EXPECT_EQ(id_list(list("is_active=true&search=" + tag, pending_path)),
+              (std::vector<int64_t>{pending[0].id, pending[1].id}));
     r = list("limit=1&offset=1&search=" + tag, pending_path);
     EXPECT_EQ(id_list(r), std::vector<int64_t>{pending[1].id});
     EXPECT_EQ(r.header("X-Total-Count"), "2");
@@ -937,12 +993,14 @@ TEST_F(ApiV2, OversizedBodiesAre413) {
         std::string path;
         std::string token;
     };
-    for (const Case& k : {Case{"POST", "/api/auth/register/", ""}, Case{"PATCH", "/api/auth/profile/", u.tokens.access},
+    for (const Case& k : {Case{"POST", "/api/auth/register/", ""},
+                          Case{"PATCH", "/api/auth/profile/", u.tokens.access},
                           Case{"POST", user_path(u.id, "validate"), root_token()}}) {
         RawConnection conn(server_->port());
         ASSERT_TRUE(conn.connected());
-        std::string head = std::string(k.method) + " " + k.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                           "Content-Type: application/json\r\nContent-Length: " + std::to_string(ten_mb) + "\r\n";
+        std::string head =
+            std::string(k.method) + " " + k.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+            "Content-Type: application/json\r\nContent-Length: " + std::to_string(ten_mb) + "\r\n";
         if (!k.token.empty()) head += "Authorization: Bearer " + k.token + "\r\n";
         ASSERT_TRUE(conn.send(head + "\r\n{\"first_name\": \""));
         // The server may stop reading at the limit: send a little past it, not all 10 MB.
@@ -974,18 +1032,23 @@ TEST_F(ApiV2, WrongMethodsAndTypes) {
 
     // Non-object JSON on every body-taking endpoint.
     for (auto body : {"[1, 2]", "\"text\"", "42", "null", "{\"a\": }"}) {
-        expect_json_parse_error(c.post("/api/auth/register/", body), std::string("register ") + body);
-        expect_json_parse_error(c.post("/api/auth/logout/", body, u.tokens.access), std::string("logout ") + body);
+        expect_json_parse_error(c.post("/api/auth/register/", body),
+                                std::string("register ") + body);
+        expect_json_parse_error(c.post("/api/auth/logout/", body, u.tokens.access),
+                                std::string("logout ") + body);
         expect_json_parse_error(c.post("/api/auth/password/reset/", body, u.tokens.access),
                                 std::string("password ") + body);
-        expect_json_parse_error(c.patch("/api/auth/profile/", body, u.tokens.access), std::string("profile ") + body);
-        expect_json_parse_error(c.post("/api/auth/agents/create/", body, root_token()), std::string("agents ") + body);
+        expect_json_parse_error(c.patch("/api/auth/profile/", body, u.tokens.access),
+                                std::string("profile ") + body);
+        expect_json_parse_error(c.post("/api/auth/agents/create/", body, root_token()),
+                                std::string("agents ") + body);
         expect_json_parse_error(c.post(user_path(u.id, "validate"), body, root_token()),
                                 std::string("validate ") + body);
     }
     EXPECT_TRUE(c.token_valid(u.tokens.access)) << "nothing above logged out or changed a password";
     // Wrong JSON types in otherwise good bodies.
-    r = c.patch("/api/auth/profile/", "{\"address\": true, \"first_name\": {\"a\": 1}}", u.tokens.access);
+    r = c.patch("/api/auth/profile/", "{\"address\": true, \"first_name\": {\"a\": 1}}",
+                u.tokens.access);
     EXPECT_EQ(field_error(r, "address"), "Not a valid string.");
     EXPECT_EQ(field_error(r, "first_name"), "Not a valid string.");
     r = c.post("/api/auth/register/", "{\"username\": [\"a\"], \"email\": 3}");

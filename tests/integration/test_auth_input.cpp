@@ -214,7 +214,9 @@ TEST_F(AuthV1Input, UnicodeUsernamesAndControlCharacters) {
         HttpResponse b = post_json("/auth/signup/", body);
         EXPECT_EQ(b.status, 400) << json_quote(bad) << " → " << b.body;
         if (b.status == 400 && json_has(b.body, "username")) continue;
-        if (b.status == 400) EXPECT_TRUE(contains(json_string(b.body, "detail"), "JSON parse error")) << b.body;
+        if (b.status == 400) {
+            EXPECT_TRUE(contains(json_string(b.body, "detail"), "JSON parse error")) << b.body;
+        }
     }
     // Names on the shared user base (/api/auth/register/) refuse control characters too.
     HttpResponse named = post_json("/api/auth/register/",

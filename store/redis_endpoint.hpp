@@ -1,0 +1,40 @@
+// Where a Redis store lives: the parsed `redis://[[user]:password@]host[:port][/db]` URL and
+// the timeouts every connection of that store shares.
+#pragma once
+#include <atomic>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+
+namespace authd::store {
+
+struct RedisUrl {
+    std::string host;  // as written (a name, an IPv4 address or a bracket-less IPv6 address)
+    int port = 6379;
+    int db = 0;
+    std::string username;  // empty: AUTH with the password alone (the "default" user)
+    std::string password;  // empty: no AUTH
+};
+
+// nullopt with `error` set when the URL is malformed. Percent-escapes are decoded in the
+// user and password.
+std::optional<RedisUrl> parse_redis_url(std::string_view url, std::string& error);
+
+// The URL without its password, for logs.
+std::string redacted_redis_url(const RedisUrl& url);
+
+// Resolves url.host once to a numeric address (connections must not block on DNS later).
+bool resolve_redis_host(RedisUrl& url, std::string& error);
+
+struct RedisEndpoint {
+    RedisUrl url;  // host numeric (resolved)
+    core::Millis command_timeout{2000};
+    core::Millis backoff_min{100};
+    core::Millis backoff_max{5000};
+    // Set when the store closes: connections to it are dropped once idle.
+    mutable std::atomic<bool> closed{false};
+};
+
+}  // namespace authd::store

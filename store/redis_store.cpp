@@ -1,0 +1,477 @@
+// RedisStore: the Store methods as commands and scripts on this loop's connection, the
+// reply decoders, and the handling of NOSCRIPT, lost data and refused commands.
+#include "store/redis_store.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "store/case_fold.hpp"
+#include "store/redis_call.hpp"
+#include "store/redis_codec.hpp"
+#include "store/redis_connection.hpp"
+#include "store/redis_subscriber.hpp"
+
+namespace authd::store {
+namespace {
+
+constexpr int64_t max_page_bound = 1'000'000'000;  // limit/offset beyond any real store
+
+std::string key(std::string_view kind, std::string_view id) {
+    std::string k(redis_key_prefix);
+    k += kind;
+    k += id;
+    return k;
+}
+std::string key(std::string_view kind, int64_t id) { return key(kind, std::to_string(id)); }
+
+const char* script_name(RedisScript s) {
+    static const char* const names[] = {
+        "reserve_user", "create_user",    "update_user",    "delete_user",  "lookup_user",  "list_users",
+        "create_session", "rotate_refresh", "revoke_session", "record_failure", "append_audit",
+        "enqueue_mail", "due_mail",       "remove_mail",    "retry_mail",   "validation_state"};
+    static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(RedisScript::count));
+    return names[static_cast<size_t>(s)];
+}
+
+bool patch_changes_more_than_login(const UserPatch& p) {
+    return p.email || p.first_name || p.last_name || p.phone_number || p.address || p.password_hash ||
+           p.role || p.is_active || p.email_verified || p.bump_token_version;
+}
+
+// ---- reply decoders (each gets a non-null, non-error reply) ---------------------------------
+
+std::optional<User> decode_user_reply(const redisReply* r) { return decode_user(r); }
+bool decode_true(const redisReply* r) { return reply_int_or(r, 0) == 1; }
+int64_t decode_int(const redisReply* r) { return reply_int_or(r, 0); }
+size_t decode_size(const redisReply* r) { return static_cast<size_t>(std::max<int64_t>(reply_int_or(r, 0), 0)); }
+bool decode_any(const redisReply*) { return true; }
+
+struct CreateReply {
+    bool ok = false;
+    int64_t id = 0;
+    bool username_taken = false, email_taken = false;
+};
+CreateReply decode_create(const redisReply* r) {
+    CreateReply c;
+    c.ok = reply_element(r, 2) != nullptr;
+    c.id = reply_int_or(reply_element(r, 0), 0);
+    c.username_taken = reply_int_or(reply_element(r, 1), 0) == 1;
+    c.email_taken = reply_int_or(reply_element(r, 2), 0) == 1;
+    return c;
+}
+
+RotateResult decode_rotate(const redisReply* r) {
+    RotateResult out;
+    switch (reply_int_or(reply_element(r, 0), 3)) {
+        case 0: out.status = RotateStatus::rotated; break;
+        case 1: out.status = RotateStatus::reused; break;
+        case 2: out.status = RotateStatus::revoked; break;
+        default: return RotateResult{};
+    }
+    out.user_id = reply_int_or(reply_element(r, 1), 0);
+    out.expires_at = reply_int_or(reply_element(r, 2), 0);
+    return out;
+}
+
+RevokeResult decode_revoke(const redisReply* r) {
+    RevokeResult out;
+    out.existed = reply_int_or(reply_element(r, 0), 0) == 1;
+    if (!out.existed) return RevokeResult{};
+    out.user_id = reply_int_or(reply_element(r, 1), 0);
+    out.expires_at = reply_int_or(reply_element(r, 2), 0);
+    return out;
+}
+
+struct FailureWindow {
+    int64_t count = 0;
+    int64_t ends_us = 0;
+};
+FailureWindow decode_failures(const redisReply* r) {
+    return {reply_int_or(reply_element(r, 0), 0), reply_int_or(reply_element(r, 1), 0)};
+}
+
+UserPage decode_page(const redisReply* r) {
+    UserPage page;
+    page.total = static_cast<size_t>(std::max<int64_t>(reply_int_or(reply_element(r, 0), 0), 0));
+    for (size_t i = 1; reply_element(r, i); ++i) {
+        if (auto u = decode_user(reply_element(r, i))) page.items.push_back(std::move(*u));
+    }
+    return page;
+}
+
+std::vector<AuditRecord> decode_audits(const redisReply* r) {
+    std::vector<AuditRecord> out;
+    for (size_t i = 0; reply_element(r, i); ++i) {
+        if (auto a = decode_audit(reply_view(reply_element(r, i)))) out.push_back(std::move(*a));
+    }
+    return out;
+}
+
+std::vector<OutboxMail> decode_mails(const redisReply* r) {
+    std::vector<OutboxMail> out;
+    for (size_t i = 0; reply_element(r, i); ++i) {
+        if (auto m = decode_mail(reply_element(r, i))) out.push_back(std::move(*m));
+    }
+    return out;
+}
+
+std::optional<ValidationState> decode_state(const redisReply* r) {
+    const redisReply* versions = reply_element(r, 0);
+    const redisReply* revoked = reply_element(r, 1);
+    if (!versions || !revoked) return std::nullopt;
+    ValidationState v;
+    v.token_versions.reserve(versions->elements / 2);
+    for (size_t i = 0; i + 1 < versions->elements; i += 2) {
+        v.token_versions.emplace_back(reply_int_or(versions->element[i], 0),
+                                      static_cast<uint32_t>(reply_int_or(versions->element[i + 1], 0)));
+    }
+    std::sort(v.token_versions.begin(), v.token_versions.end());
+    for (size_t i = 0; i + 1 < revoked->elements; i += 2) {
+        v.revoked_sessions.emplace_back(std::string(reply_view(revoked->element[i])),
+                                        reply_int_or(revoked->element[i + 1], 0));
+    }
+    return v;
+}
+
+struct EpochReply {
+    bool answered = false;
+    std::string epoch;  // empty: the key is gone
+};
+EpochReply decode_epoch(const redisReply* r) { return {true, std::string(reply_view(r))}; }
+
+}  // namespace
+
+// ---- lifecycle and plumbing ------------------------------------------------------------------
+
+RedisStore::RedisStore(RedisStoreOptions options, std::shared_ptr<const RedisEndpoint> endpoint, std::string epoch,
+                       std::string origin)
+    : options_(std::move(options)), endpoint_(std::move(endpoint)), epoch_(std::move(epoch)), origin_(std::move(origin)) {}
+
+RedisStore::~RedisStore() { close(); }
+
+void RedisStore::close() {
+    if (closed_) return;
+    closed_ = true;
+    if (subscriber_) subscriber_->stop();
+    endpoint_->closed.store(true, std::memory_order_release);
+    core::log_info("redis", "Redis store closed");
+}
+
+void RedisStore::set_change_listener(ChangeListener* listener) {
+    if (subscriber_) subscriber_->set_listener(listener);
+}
+
+bool RedisStore::subscribed() const { return subscriber_ && subscriber_->subscribed(); }
+
+RedisArgs RedisStore::script_args(RedisScript s, int64_t now) const {
+    RedisArgs a;
+    a.add("EVALSHA").add(sha_[static_cast<size_t>(s)]).add("1").add(redis_epoch_key);
+    a.add(epoch_).add(now).add(origin_);
+    return a;
+}
+
+bool RedisStore::log_allowed() {
+    int64_t now = core::wall_micros();
+    int64_t last = last_log_us_.load(std::memory_order_relaxed);
+    return now - last >= 1'000'000 && last_log_us_.compare_exchange_strong(last, now);
+}
+
+void RedisStore::note_data_lost(bool lost) {
+    bool was = data_lost_.exchange(lost);
+    if (lost && !was) {
+        core::log_error("redis",
+                        "Redis no longer holds this authd store (its epoch key is gone: restarted without "
+                        "persistence, or flushed). Writes are refused and /readyz answers 503. Restore Redis "
+                        "from its append-only file or backup, or restart every authd instance to start a new, "
+                        "empty store (and then rotate AUTHD_SECRET_KEY: user ids will be handed out again).");
+    } else if (!lost && was) {
+        core::log_info("redis", "Redis holds this authd store again");
+    }
+}
+
+template <class T>
+void RedisStore::note(const RedisCall<T>& call, std::string_view what) {
+    if (call.status() != RedisCallStatus::error) return;
+    const std::string& e = call.error();
+    if (e.starts_with("AUTHD_EPOCH")) {
+        note_data_lost(true);
+        return;
+    }
+    // A failover turned our address into a replica: reconnect (a proxy may point elsewhere now).
+    if (e.starts_with("READONLY") && call.connection()) call.connection()->reset("Redis answered READONLY");
+    if (log_allowed()) core::log_error("redis", "Redis refused a command", {{"command", what}, {"error", e}});
+}
+
+template <class T>
+Task<T> RedisStore::command(RedisArgs args, T (*decode)(const redisReply*), T failure) {
+    RedisCall<T> call(RedisConnection::for_this_thread(endpoint_), args, decode, failure);
+    T result = co_await call;
+    note(call, args[0]);
+    co_return result;
+}
+
+template <class T>
+Task<T> RedisStore::script(RedisScript s, RedisArgs args, T (*decode)(const redisReply*), T failure) {
+    RedisConnection* connection = RedisConnection::for_this_thread(endpoint_);
+    bool noscript = false;
+    T result = failure;
+    {
+        RedisCall<T> call(connection, args, decode, failure);
+        result = co_await call;
+        noscript = call.status() == RedisCallStatus::error && call.error().starts_with("NOSCRIPT");
+        if (!noscript) note(call, script_name(s));
+    }
+    if (noscript) {
+        // Redis restarted and forgot its script cache: EVAL runs the source and caches it.
+        args.set(0, "EVAL");
+        args.set(1, source_[static_cast<size_t>(s)]);
+        RedisCall<T> again(connection, args, decode, failure);
+        result = co_await again;
+        note(again, script_name(s));
+    }
+    co_return result;
+}
+
+// ---- users -------------------------------------------------------------------------------------
+
+Task<CreateUserResult> RedisStore::create_user(User user, MailComposer mail) {
+    const int64_t now = now_us();
+    std::string username_key = fold_case(user.username);
+    std::string email_key = fold_case(user.email);
+    std::optional<OutboxMail> composed;
+    std::string reserved;
+    if (mail) {
+        // The mail's link needs the id: reserve one (checking the names first, so that a taken
+        // name composes nothing), compose, then create under that id. A race lost in between
+        // leaves a gap in the ids, as a database sequence would.
+        RedisArgs r = script_args(RedisScript::reserve_user, now);
+        r.add(username_key).add(email_key);
+        CreateReply res = co_await script<CreateReply>(RedisScript::reserve_user, std::move(r), decode_create, CreateReply{});
+        if (!res.ok) co_return CreateUserResult{};
+        if (res.id <= 0) {
+            CreateUserResult taken;
+            taken.username_taken = res.username_taken;
+            taken.email_taken = res.email_taken;
+            co_return taken;
+        }
+        user.id = res.id;
+        user.created_at_us = user.updated_at_us = now;
+        composed = mail(user);
+        reserved = std::to_string(res.id);
+    }
+    RedisArgs a = script_args(RedisScript::create_user, now);
+    a.add(reserved).add(username_key).add(email_key).add(search_text(user));
+    a.add(role_digit(user.role)).add(bool_digit(user.is_active)).add(static_cast<int64_t>(user.token_version));
+    if (composed) {
+        a.add("1").add(composed->to).add(composed->subject).add(composed->text_body).add(composed->html_body);
+        a.add(composed->next_attempt_us);
+    } else {
+        a.add("0").add("").add("").add("").add("").add("0");
+    }
+    append_user_fields(a, user);
+    CreateReply c = co_await script<CreateReply>(RedisScript::create_user, std::move(a), decode_create, CreateReply{});
+    CreateUserResult result;
+    if (!c.ok) co_return result;
+    result.username_taken = c.username_taken;
+    result.email_taken = c.email_taken;
+    if (c.id > 0) {
+        user.id = c.id;
+        user.created_at_us = user.updated_at_us = now;
+        result.user = std::move(user);
+    }
+    co_return result;
+}
+
+Task<std::optional<User>> RedisStore::find_user(int64_t id) {
+    RedisArgs a;
+    a.add("HGETALL").add(key("user:", id));
+    co_return co_await command<std::optional<User>>(std::move(a), decode_user_reply, std::nullopt);
+}
+
+Task<std::optional<User>> RedisStore::find_user_by_username(std::string username) {
+    RedisArgs a = script_args(RedisScript::lookup_user, now_us());
+    a.add("username").add(fold_case(username));
+    co_return co_await script<std::optional<User>>(RedisScript::lookup_user, std::move(a), decode_user_reply,
+                                                   std::nullopt);
+}
+
+Task<std::optional<User>> RedisStore::find_user_by_email(std::string email) {
+    RedisArgs a = script_args(RedisScript::lookup_user, now_us());
+    a.add("email").add(fold_case(email));
+    co_return co_await script<std::optional<User>>(RedisScript::lookup_user, std::move(a), decode_user_reply,
+                                                   std::nullopt);
+}
+
+Task<std::optional<User>> RedisStore::update_user(int64_t id, UserPatch p) {
+    const bool more_than_login = patch_changes_more_than_login(p);
+    if (!more_than_login && !p.last_login_us) co_return co_await find_user(id);  // nothing to change
+    RedisArgs a = script_args(RedisScript::update_user, now_us());
+    a.add(id);
+    a.add(bool_digit(p.email.has_value())).add(p.email ? fold_case(*p.email) : "").add(p.email ? search_field(*p.email) : "");
+    a.add(bool_digit(p.first_name.has_value())).add(p.first_name ? search_field(*p.first_name) : "");
+    a.add(bool_digit(p.last_name.has_value())).add(p.last_name ? search_field(*p.last_name) : "");
+    a.add(p.role ? role_digit(*p.role) : "").add(p.is_active ? bool_digit(*p.is_active) : "");
+    a.add(bool_digit(p.bump_token_version)).add(bool_digit(more_than_login));
+    if (p.email) a.add("email").add(*p.email);
+    if (p.first_name) a.add("first_name").add(*p.first_name);
+    if (p.last_name) a.add("last_name").add(*p.last_name);
+    if (p.phone_number) a.add("phone_number").add(*p.phone_number);
+    if (p.address) a.add("address").add(*p.address);
+    if (p.password_hash) a.add("password_hash").add(*p.password_hash);
+    if (p.role) a.add("role").add(role_digit(*p.role));
+    if (p.is_active) a.add("is_active").add(bool_digit(*p.is_active));
+    if (p.email_verified) a.add("email_verified").add(bool_digit(*p.email_verified));
+    if (p.last_login_us) a.add("last_login_us").add(*p.last_login_us);
+    co_return co_await script<std::optional<User>>(RedisScript::update_user, std::move(a), decode_user_reply,
+                                                   std::nullopt);
+}
+
+Task<bool> RedisStore::delete_user(int64_t id) {
+    RedisArgs a = script_args(RedisScript::delete_user, now_us());
+    a.add(id);
+    co_return co_await script<bool>(RedisScript::delete_user, std::move(a), decode_true, false);
+}
+
+Task<UserPage> RedisStore::list_users(UserQuery q) {
+    std::string needle;
+    if (!q.search.empty()) {
+        std::optional<std::string> n = search_needle(q.search);
+        if (!n) co_return UserPage{};  // a control character matches no user
+        needle = std::move(*n);
+    }
+    RedisArgs a = script_args(RedisScript::list_users, now_us());
+    a.add(needle).add(q.role ? role_digit(*q.role) : "").add(q.is_active ? bool_digit(*q.is_active) : "");
+    a.add(static_cast<int64_t>(std::min<size_t>(q.offset, max_page_bound)));
+    a.add(static_cast<int64_t>(std::min<size_t>(q.limit, max_page_bound)));
+    co_return co_await script<UserPage>(RedisScript::list_users, std::move(a), decode_page, UserPage{});
+}
+
+Task<size_t> RedisStore::count_users() {
+    RedisArgs a;
+    a.add("ZCARD").add(key("ids", ""));
+    co_return co_await command<size_t>(std::move(a), decode_size, size_t{0});
+}
+
+// ---- sessions ----------------------------------------------------------------------------------
+
+Task<bool> RedisStore::create_session(Session s) {
+    if (s.sid.empty()) co_return false;
+    RedisArgs a = script_args(RedisScript::create_session, now_us());
+    a.add(s.sid).add(s.user_id).add(s.refresh_jti).add(s.expires_at);
+    co_return co_await script<bool>(RedisScript::create_session, std::move(a), decode_true, false);
+}
+
+Task<RotateResult> RedisStore::rotate_refresh(std::string sid, std::string presented_jti, std::string new_jti,
+                                              int64_t new_expires_at) {
+    RedisArgs a = script_args(RedisScript::rotate_refresh, now_us());
+    a.add(sid).add(presented_jti).add(new_jti).add(new_expires_at);
+    co_return co_await script<RotateResult>(RedisScript::rotate_refresh, std::move(a), decode_rotate, RotateResult{});
+}
+
+Task<RevokeResult> RedisStore::revoke_session(std::string sid) {
+    RedisArgs a = script_args(RedisScript::revoke_session, now_us());
+    a.add(sid);
+    co_return co_await script<RevokeResult>(RedisScript::revoke_session, std::move(a), decode_revoke, RevokeResult{});
+}
+
+// ---- login throttling --------------------------------------------------------------------------
+
+Task<LoginFailures> RedisStore::login_failures(std::string k) {
+    RedisArgs a;
+    a.add("HMGET").add(key("fail:", k)).add("count").add("ends_us");
+    FailureWindow w = co_await command<FailureWindow>(std::move(a), decode_failures, FailureWindow{});
+    int64_t now = now_us();
+    if (w.count <= 0 || w.ends_us <= now) co_return LoginFailures{};
+    co_return LoginFailures{static_cast<uint32_t>(w.count), (w.ends_us - now + 999999) / 1000000};
+}
+
+Task<LoginFailures> RedisStore::record_login_failure(std::string k, int64_t window_seconds) {
+    int64_t now = now_us();
+    RedisArgs a = script_args(RedisScript::record_failure, now);
+    a.add(k).add(window_seconds);
+    FailureWindow w = co_await script<FailureWindow>(RedisScript::record_failure, std::move(a), decode_failures,
+                                                     FailureWindow{});
+    if (w.count <= 0) co_return LoginFailures{};
+    co_return LoginFailures{static_cast<uint32_t>(w.count), std::max<int64_t>((w.ends_us - now + 999999) / 1000000, 0)};
+}
+
+Task<void> RedisStore::clear_login_failures(std::string k) {
+    RedisArgs a;
+    a.add("DEL").add(key("fail:", k));
+    co_await command<bool>(std::move(a), decode_any, false);
+}
+
+// ---- audit ---------------------------------------------------------------------------------------
+
+Task<bool> RedisStore::append_audit(AuditRecord record) {
+    RedisArgs a = script_args(RedisScript::append_audit, now_us());
+    a.add(record.target_id).add(encode_audit(record));
+    co_return co_await script<bool>(RedisScript::append_audit, std::move(a), decode_true, false);
+}
+
+Task<std::vector<AuditRecord>> RedisStore::audit_for(int64_t target_id) {
+    RedisArgs a;
+    a.add("LRANGE").add(key("audit:", target_id)).add("0").add("-1");
+    co_return co_await command<std::vector<AuditRecord>>(std::move(a), decode_audits, std::vector<AuditRecord>{});
+}
+
+// ---- mail outbox ---------------------------------------------------------------------------------
+
+Task<int64_t> RedisStore::enqueue_mail(OutboxMail m) {
+    RedisArgs a = script_args(RedisScript::enqueue_mail, now_us());
+    a.add(m.to).add(m.subject).add(m.text_body).add(m.html_body).add(m.next_attempt_us);
+    co_return co_await script<int64_t>(RedisScript::enqueue_mail, std::move(a), decode_int, int64_t{0});
+}
+
+Task<std::vector<OutboxMail>> RedisStore::due_mail(int64_t now, size_t max) {
+    RedisArgs a = script_args(RedisScript::due_mail, now_us());
+    a.add(now).add(static_cast<int64_t>(std::min<size_t>(max, max_page_bound)));
+    co_return co_await script<std::vector<OutboxMail>>(RedisScript::due_mail, std::move(a), decode_mails,
+                                                       std::vector<OutboxMail>{});
+}
+
+Task<void> RedisStore::mail_sent(int64_t id) {
+    RedisArgs a = script_args(RedisScript::remove_mail, now_us());
+    a.add(id);
+    int64_t removed = co_await script<int64_t>(RedisScript::remove_mail, std::move(a), decode_int, int64_t{-1});
+    if (removed < 0 && log_allowed()) core::log_warn("redis", "could not mark a mail sent", {{"mail_id", std::to_string(id)}});
+}
+
+Task<void> RedisStore::mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) {
+    RedisArgs a = script_args(RedisScript::retry_mail, now_us());
+    a.add(id).add(static_cast<int64_t>(attempts)).add(next_attempt_us);
+    int64_t done = co_await script<int64_t>(RedisScript::retry_mail, std::move(a), decode_int, int64_t{-1});
+    if (done < 0 && log_allowed()) core::log_warn("redis", "could not reschedule a mail", {{"mail_id", std::to_string(id)}});
+}
+
+Task<void> RedisStore::mail_dropped(int64_t id) {
+    RedisArgs a = script_args(RedisScript::remove_mail, now_us());
+    a.add(id);
+    int64_t removed = co_await script<int64_t>(RedisScript::remove_mail, std::move(a), decode_int, int64_t{-1});
+    if (removed < 0 && log_allowed()) core::log_warn("redis", "could not drop a mail", {{"mail_id", std::to_string(id)}});
+}
+
+// ---- validation and health -------------------------------------------------------------------------
+
+Task<std::optional<ValidationState>> RedisStore::try_load_validation_state() {
+    RedisArgs a = script_args(RedisScript::validation_state, now_us());
+    co_return co_await script<std::optional<ValidationState>>(RedisScript::validation_state, std::move(a),
+                                                              decode_state, std::nullopt);
+}
+
+Task<ValidationState> RedisStore::load_validation_state() {
+    std::optional<ValidationState> state = co_await try_load_validation_state();
+    co_return state ? std::move(*state) : ValidationState{};
+}
+
+Task<bool> RedisStore::ping() {
+    RedisArgs a;
+    a.add("GET").add(redis_epoch_key);
+    const EpochReply no_answer;  // named: GCC 12 mishandles braced temporaries in co_await
+    EpochReply r = co_await command<EpochReply>(std::move(a), decode_epoch, no_answer);
+    if (!r.answered) co_return false;
+    note_data_lost(r.epoch != epoch_);
+    co_return r.epoch == epoch_;
+}
+
+}  // namespace authd::store

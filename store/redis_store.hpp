@@ -1,0 +1,137 @@
+// RedisStore: the `redis://host:port[/db]` backend, so that several authd processes serve
+// one user base. Every method runs on the calling loop's own Redis connection (one per loop
+// thread, see RedisConnection) and resumes on that loop. Changes that must be atomic are Lua
+// scripts (redis_scripts.hpp, which also documents the keys); the scripts that revoke,
+// bump a token version or remove a user PUBLISH it, and one subscriber per instance
+// (RedisSubscriber) hands what other instances published to the ChangeListener.
+//
+// Durability: a write is acknowledged when Redis answered it, so with `appendonly yes` and
+// `appendfsync always` an acknowledged write survives a Redis crash (everysec: up to ~1 s
+// may be lost). Failure convention, as in store.hpp: when Redis is unreachable, too slow
+// (command timeout, 2 s by default) or refuses a write, the call returns its failure value
+// (create_user no user and neither taken flag, update_user nullopt, bool results false,
+// enqueue_mail 0, rotate_refresh `unknown`, revoke_session {existed=false}; void results
+// log it; reads return nothing: nullopt, empty lists). While a connection is down, calls
+// fail at once; it reconnects on use after a backoff (100 ms doubling to 5 s).
+//
+// Data loss: at first start the store writes a random epoch into Redis; every write script
+// checks it. If Redis comes back empty (restarted without persistence, or flushed), writes
+// are refused, ping() answers false (GET /readyz 503) and an error is logged, until Redis
+// is restored or every instance is restarted (which starts a new, empty store).
+#pragma once
+#include <hiredis/hiredis.h>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "store/redis_endpoint.hpp"
+#include "store/redis_scripts.hpp"
+#include "store/store.hpp"
+
+namespace authd::store {
+
+class RedisSubscriber;
+class RedisConnection;
+class RedisArgs;
+template <class T>
+class RedisCall;
+
+struct RedisStoreOptions {
+    // Wall clock in microseconds (tests move time forward); defaults to core::wall_micros.
+    // Expiry decisions use it; Redis TTLs only collect garbage.
+    std::function<int64_t()> clock_us;
+    core::Millis command_timeout{2000};
+    core::Millis open_timeout{3000};  // connecting and preparing the scripts at open()
+    bool subscribe = true;            // run the change subscriber (needed by a server)
+};
+
+class RedisStore final : public Store {
+public:
+    // Parses the URL, connects (bounded by open_timeout), selects the db, prepares the
+    // scripts and the epoch, and starts the subscriber. nullptr with a clear `error` when
+    // Redis cannot be reached or refuses.
+    static std::unique_ptr<RedisStore> open(const std::string& url, const RedisStoreOptions& options,
+                                            std::string& error);
+    ~RedisStore() override;
+
+    void set_change_listener(ChangeListener* listener) override;
+
+    Task<CreateUserResult> create_user(User user, MailComposer mail) override;
+    Task<std::optional<User>> find_user(int64_t id) override;
+    Task<std::optional<User>> find_user_by_username(std::string username) override;
+    Task<std::optional<User>> find_user_by_email(std::string email) override;
+    Task<std::optional<User>> update_user(int64_t id, UserPatch patch) override;
+    Task<bool> delete_user(int64_t id) override;
+    Task<UserPage> list_users(UserQuery query) override;
+    Task<size_t> count_users() override;
+
+    Task<bool> create_session(Session session) override;
+    Task<RotateResult> rotate_refresh(std::string sid, std::string presented_jti, std::string new_jti,
+                                      int64_t new_expires_at) override;
+    Task<RevokeResult> revoke_session(std::string sid) override;
+
+    Task<LoginFailures> login_failures(std::string key) override;
+    Task<LoginFailures> record_login_failure(std::string key, int64_t window_seconds) override;
+    Task<void> clear_login_failures(std::string key) override;
+
+    Task<bool> append_audit(AuditRecord record) override;
+    Task<std::vector<AuditRecord>> audit_for(int64_t target_id) override;
+
+    Task<int64_t> enqueue_mail(OutboxMail mail) override;
+    Task<std::vector<OutboxMail>> due_mail(int64_t now_us, size_t max) override;
+    Task<void> mail_sent(int64_t id) override;
+    Task<void> mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) override;
+    Task<void> mail_dropped(int64_t id) override;
+
+    Task<ValidationState> load_validation_state() override;
+    // True when Redis answers and still holds this store's data (its epoch).
+    Task<bool> ping() override;
+
+    // Stops the subscriber; connections of loop threads are dropped as they go idle.
+    void close() override;
+
+    // The full validation state, or nullopt when Redis did not answer (the subscriber must
+    // not mistake a failure for an empty store).
+    Task<std::optional<ValidationState>> try_load_validation_state();
+
+    // Whether the last look found Redis without this store's data (see above).
+    bool data_lost() const { return data_lost_.load(std::memory_order_relaxed); }
+    bool subscribed() const;
+    const std::string& origin() const { return origin_; }
+
+private:
+    RedisStore(RedisStoreOptions options, std::shared_ptr<const RedisEndpoint> endpoint, std::string epoch,
+               std::string origin);
+
+    int64_t now_us() const { return options_.clock_us(); }
+    RedisArgs script_args(RedisScript script, int64_t now_us) const;
+    template <class T>
+    Task<T> command(RedisArgs args, T (*decode)(const redisReply*), T failure);
+    template <class T>
+    Task<T> script(RedisScript script, RedisArgs args, T (*decode)(const redisReply*), T failure);
+    template <class T>
+    void note(const RedisCall<T>& call, std::string_view what);
+    void note_data_lost(bool lost);
+    bool log_allowed();
+
+    RedisStoreOptions options_;
+    std::shared_ptr<const RedisEndpoint> endpoint_;
+    std::string epoch_;   // the random marker this store's data carries in Redis
+    std::string origin_;  // this instance's id in published changes
+    std::array<std::string, static_cast<size_t>(RedisScript::count)> sha_;
+    std::array<std::string, static_cast<size_t>(RedisScript::count)> source_;
+    std::unique_ptr<RedisSubscriber> subscriber_;
+    std::atomic<bool> data_lost_{false};
+    std::atomic<int64_t> last_log_us_{0};
+    bool closed_ = false;
+};
+
+// AUTHD_STORE=redis://... with the default options.
+std::unique_ptr<Store> open_redis_store(const std::string& url, std::string& error);
+
+}  // namespace authd::store

@@ -1,0 +1,180 @@
+// RedisStore::open: the synchronous, bounded start-up talk with Redis (reachability, AUTH,
+// SELECT, the store's epoch, loading the scripts, a look at the persistence settings),
+// before any loop runs.
+#include <sys/random.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/log.hpp"
+#include "store/redis_store.hpp"
+#include "store/redis_subscriber.hpp"
+
+namespace authd::store {
+namespace {
+
+using ReplyPtr = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
+
+std::string random_hex(size_t bytes) {
+    std::vector<unsigned char> buf(bytes);
+    size_t got = 0;
+    while (got < bytes) {
+        ssize_t n = getrandom(buf.data() + got, bytes - got, 0);
+        if (n > 0) got += static_cast<size_t>(n);
+    }
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : buf) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
+// A blocking hiredis connection with a timeout on every reply; used at open only.
+class SyncRedis {
+public:
+    SyncRedis(const RedisUrl& where, std::string shown, core::Millis timeout)
+        : shown_(std::move(shown)), timeout_(timeout) {
+        timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+        ctx_ = redisConnectWithTimeout(where.host.c_str(), where.port, tv);
+        if (ctx_ && !ctx_->err) redisSetTimeout(ctx_, tv);
+    }
+    ~SyncRedis() {
+        if (ctx_) redisFree(ctx_);
+    }
+
+    bool connected(std::string& error) const {
+        if (ctx_ && !ctx_->err) return true;
+        error = "cannot reach Redis at " + shown_ + ": " + (ctx_ ? ctx_->errstr : "out of memory") +
+                " (is redis-server running and listening there?)";
+        return false;
+    }
+
+    // nullptr with `error` set when there is no answer or the answer is an error.
+    ReplyPtr run(const std::vector<std::string>& args, std::string& error) {
+        std::vector<const char*> argv;
+        std::vector<size_t> lens;
+        for (const auto& a : args) {
+            argv.push_back(a.data());
+            lens.push_back(a.size());
+        }
+        auto* raw = static_cast<redisReply*>(
+            redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+        ReplyPtr reply(raw, freeReplyObject);
+        if (!reply) {
+            error = "Redis at " + shown_ + " did not answer " + args[0] + " within " +
+                    std::to_string(timeout_.count()) + " ms (" + (ctx_->errstr[0] ? ctx_->errstr : "no reply") + ")";
+            return ReplyPtr(nullptr, freeReplyObject);
+        }
+        if (reply->type == REDIS_REPLY_ERROR) {
+            error = "Redis at " + shown_ + " refused " + args[0] + ": " + std::string(reply->str, reply->len);
+            return ReplyPtr(nullptr, freeReplyObject);
+        }
+        return reply;
+    }
+
+private:
+    redisContext* ctx_ = nullptr;
+    std::string shown_;
+    core::Millis timeout_;
+};
+
+std::string config_value(SyncRedis& redis, const char* name) {
+    std::string ignored;
+    ReplyPtr r = redis.run({"CONFIG", "GET", name}, ignored);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2 || !r->element[1]->str) return {};
+    return std::string(r->element[1]->str, r->element[1]->len);
+}
+
+// Warns about settings that can lose acknowledged writes. CONFIG may be disabled (managed
+// Redis): then nothing is said.
+void check_persistence(SyncRedis& redis) {
+    std::string aof = config_value(redis, "appendonly");
+    std::string fsync = config_value(redis, "appendfsync");
+    std::string policy = config_value(redis, "maxmemory-policy");
+    if (aof == "no") {
+        core::log_warn("redis", "Redis runs without the append-only file (appendonly no): a Redis crash "
+                                "loses acknowledged signups, password changes and revocations; set appendonly yes");
+    } else if (aof == "yes" && fsync != "always") {
+        core::log_warn("redis", "Redis appendfsync is not 'always': a Redis crash can lose about the last "
+                                "second of acknowledged writes", {{"appendfsync", fsync}});
+    }
+    if (!policy.empty() && policy != "noeviction") {
+        core::log_warn("redis", "Redis may evict keys under memory pressure (users and sessions would vanish); "
+                                "set maxmemory-policy noeviction", {{"maxmemory-policy", policy}});
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const RedisStoreOptions& given,
+                                             std::string& error) {
+    RedisStoreOptions options = given;
+    if (!options.clock_us) options.clock_us = [] { return core::wall_micros(); };
+    std::optional<RedisUrl> parsed = parse_redis_url(url, error);
+    if (!parsed) return nullptr;
+    auto endpoint = std::make_shared<RedisEndpoint>();
+    endpoint->url = *parsed;
+    endpoint->command_timeout = options.command_timeout;
+    std::string shown = redacted_redis_url(endpoint->url);
+    if (!resolve_redis_host(endpoint->url, error)) return nullptr;
+
+    SyncRedis redis(endpoint->url, shown, options.open_timeout);
+    if (!redis.connected(error)) return nullptr;
+    const RedisUrl& u = endpoint->url;
+    if (!u.password.empty()) {
+        std::vector<std::string> auth{"AUTH"};
+        if (!u.username.empty()) auth.push_back(u.username);
+        auth.push_back(u.password);
+        if (!redis.run(auth, error)) return nullptr;
+    }
+    if (u.db != 0 && !redis.run({"SELECT", std::to_string(u.db)}, error)) return nullptr;
+
+    // The epoch: written once, when this Redis holds no authd store yet.
+    std::string fresh = random_hex(16);
+    ReplyPtr set = redis.run({"SET", std::string(redis_epoch_key), fresh, "NX"}, error);
+    if (!set) return nullptr;
+    bool created = set->type == REDIS_REPLY_STATUS;
+    ReplyPtr got = redis.run({"GET", std::string(redis_epoch_key)}, error);
+    if (!got) return nullptr;
+    if (got->type != REDIS_REPLY_STRING) {
+        error = "Redis at " + shown + " lost the store's epoch key while authd was starting";
+        return nullptr;
+    }
+    std::string epoch(got->str, got->len);
+    if (created) {
+        std::string ignored;
+        ReplyPtr users = redis.run({"EXISTS", std::string(redis_key_prefix) + "next_user_id"}, ignored);
+        bool had_data = users && users->type == REDIS_REPLY_INTEGER && users->integer > 0;
+        core::log(had_data ? core::LogLevel::warn : core::LogLevel::info, "redis",
+                  had_data ? "Redis held authd data without an epoch key; adopting it under a new epoch"
+                           : "initialised a new, empty authd store in Redis",
+                  {{"redis", shown}});
+    }
+
+    std::unique_ptr<RedisStore> store(new RedisStore(options, endpoint, epoch, random_hex(8)));
+    for (size_t i = 0; i < static_cast<size_t>(RedisScript::count); ++i) {
+        store->source_[i] = redis_script_source(static_cast<RedisScript>(i));
+        ReplyPtr sha = redis.run({"SCRIPT", "LOAD", store->source_[i]}, error);
+        if (!sha) return nullptr;
+        store->sha_[i] = std::string(sha->str, sha->len);
+    }
+    check_persistence(redis);
+
+    if (options.subscribe) {
+        RedisStore* self = store.get();
+        store->subscriber_ = std::make_unique<RedisSubscriber>(
+            endpoint, [self] { return self->try_load_validation_state(); });
+        if (!store->subscriber_->start(error)) return nullptr;
+    }
+    core::log_info("redis", "Redis store opened",
+                   {{"redis", shown}, {"instance", store->origin_}, {"new_store", created ? "true" : "false"}});
+    return store;
+}
+
+std::unique_ptr<Store> open_redis_store(const std::string& url, std::string& error) {
+    return RedisStore::open(url, RedisStoreOptions{}, error);
+}
+
+}  // namespace authd::store
