@@ -57,7 +57,10 @@ for ((r = 1; r <= rounds; r++)); do
     wait "$flood" || true
     parse_wrk "$tmp/busy.txt"
     busy+=("$p99")
-    answers=$(grep '^status' "$tmp/flood.txt" | tr '\n' ' ')
+    # Logins beyond what the pool can take are answered 503 (+ Retry-After): wrk counts them as non-2xx.
+    flood_total=$(awk '/requests in/ {print $1}' "$tmp/flood.txt")
+    flood_non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$tmp/flood.txt")
+    answers="${flood_total:-0} logins, ${flood_non2xx:-0} answered 503" 
     printf '%-6s %-8s %10s %10s %28s\n' "$r" flood "$rps" "$p99" "$answers"
 done
 mi=$(median "${idle[@]}") mb=$(median "${busy[@]}")

@@ -9,15 +9,15 @@
 
 namespace authd::core {
 
-BlockingPool::BlockingPool(unsigned threads, size_t queue_capacity, int nice_value)
+BlockingPool::BlockingPool(unsigned threads, size_t queue_capacity, bool background)
     : capacity_(std::bit_ceil(queue_capacity < 2 ? size_t{2} : queue_capacity)),
       mask_(capacity_ - 1),
       slots_(new Slot[capacity_]) {
     for (size_t i = 0; i < capacity_; ++i) slots_[i].sequence.store(i, std::memory_order_relaxed);
     if (threads == 0) threads = 1;
     for (unsigned i = 0; i < threads; ++i) {
-        workers_.emplace_back([this, nice_value] {
-            if (nice_value > 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_value);
+        workers_.emplace_back([this, background] {
+            if (background) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
             worker_main();
         });
     }
@@ -76,12 +76,16 @@ void BlockingPool::worker_main() {
     for (;;) {
         available_.acquire();
         UniqueFunction<void()> job;
-        if (pop(job)) {
-            job();
-            continue;
+        // Each permit stands for a published job, but slots are popped in claim order: the
+        // head may still be mid-publish by a preempted submitter. Dropping the permit then
+        // would strand a published job until some later submission, so wait for the head.
+        // With stopping_ set no submitter is active, so an empty queue is really empty:
+        // the permit was a stop signal (jobs are always popped first).
+        while (!pop(job)) {
+            if (stopping_.load()) return;
+            std::this_thread::yield();
         }
-        // A release without a job is the stop signal (jobs are always popped first).
-        if (stopping_.load()) return;
+        job();
     }
 }
 

@@ -19,8 +19,10 @@ namespace authd::core {
 
 class BlockingPool {
 public:
-    // nice_value > 0 lowers the workers' CPU priority so the loops stay responsive under load.
-    BlockingPool(unsigned threads, size_t queue_capacity, int nice_value = 0);
+    // background: workers run at nice 19, so the loops get the CPU first and token
+    // validation keeps its latency while hashing saturates the pool (unlike SCHED_IDLE,
+    // hashing still progresses when the loops are saturated).
+    BlockingPool(unsigned threads, size_t queue_capacity, bool background = false);
     ~BlockingPool();  // finishes queued jobs, then joins
     BlockingPool(const BlockingPool&) = delete;
     BlockingPool& operator=(const BlockingPool&) = delete;

@@ -108,7 +108,10 @@ void Loop::on_mailbox(Completion* c, int32_t, uint32_t) {
 }
 
 void Loop::drain_mailbox() {
-    mailbox_notified_.store(false, std::memory_order_release);
+    // An RMW, not a plain store: a producer whose exchange still saw `true` skipped the
+    // eventfd write, so the pops below must see its node. A release store could be
+    // reordered after those loads (StoreLoad) and the message would wait for the next post.
+    mailbox_notified_.exchange(false, std::memory_order_acq_rel);
     while (MpscNode* n = mailbox_.pop()) {
         auto* m = static_cast<Message*>(n);
         m->fn();

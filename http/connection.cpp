@@ -90,8 +90,10 @@ void Connection::on_recv(core::Completion* c, int32_t res, uint32_t flags) {
         if (!self->closing_) self->arm_recv();  // buffers were recycled during this batch
     } else if (res == 0 && !self->closing_ && !self->lingering_) {
         // EOF: the client may have half-closed after its last request; answer it first.
+        // While an async handler runs, the requests it already sent wait in pending_in_:
+        // they are still answered (process() closes once they are done).
         self->peer_closed_ = true;
-        self->close_after_send_ = true;
+        if (!self->handler_running_) self->close_after_send_ = true;
         self->after_output();
     } else {
         self->begin_close();
@@ -122,6 +124,7 @@ void Connection::process(std::string_view data) {
         if (close_after_send_ || data.empty()) break;
     }
     if (!handler_running_ && !parser_.in_message()) release_request();
+    if (peer_closed_ && !handler_running_) close_after_send_ = true;  // nothing more will come
     flush();
     after_output();
 }
@@ -217,6 +220,7 @@ void Connection::on_async_done() {
             process(rest);
         } else {
             if (!parser_.in_message()) release_request();
+            if (peer_closed_) close_after_send_ = true;
             flush();
             after_output();
         }

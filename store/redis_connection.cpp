@@ -117,7 +117,9 @@ bool RedisConnection::bind_current_loop() {
 // ---- connecting ----------------------------------------------------------------------------
 
 bool RedisConnection::connect() {
-    if (loop_->now() < retry_at_) return false;  // backing off: fail fast
+    // Backing off: fail fast, unless another connection has got through meanwhile.
+    uint64_t connects = endpoint_->connects.load(std::memory_order_relaxed);
+    if (loop_->now() < retry_at_ && connects == connects_seen_) return false;
     const RedisUrl& u = endpoint_->url;
     redisAsyncContext* ac = redisAsyncConnect(u.host.c_str(), u.port);
     if (!ac) {
@@ -176,6 +178,7 @@ void RedisConnection::note_failure(std::string_view why) {
                        {{"address", address_of(*endpoint_)}, {"error", why}});
     }
     ever_failed_ = true;
+    connects_seen_ = endpoint_->connects.load(std::memory_order_relaxed);
     core::MonoTime now = loop_ ? loop_->now() : core::mono_now();
     retry_at_ = now + backoff_;
     backoff_ = std::min(backoff_ * 2, endpoint_->backoff_max);
@@ -295,7 +298,9 @@ void RedisConnection::dispatch_ready() {
 
 void RedisConnection::InternalRequest::on_reply(const redisReply* reply) {
     if (reply && reply->type == REDIS_REPLY_ERROR) {
-        core::log_error("redis", std::string(what_) + " was refused by Redis", {{"error", reply_text(reply)}});
+        core::log_error("redis", std::string(what_) + " was refused by Redis; dropping the connection",
+                        {{"error", reply_text(reply)}});
+        owner_->handshake_refused_ = true;
     }
 }
 
@@ -369,9 +374,7 @@ void RedisConnection::on_read_cqe(core::Completion* c, int32_t, uint32_t) {
         redisAsyncHandleRead(self->ctx_);  // may free the context (peer closed)
         --self->dispatch_depth_;
     }
-    self->arm_read();
-    self->arm_write();
-    self->dispatch_ready();
+    self->after_io();
 }
 
 void RedisConnection::on_write_cqe(core::Completion* c, int32_t, uint32_t) {
@@ -382,9 +385,20 @@ void RedisConnection::on_write_cqe(core::Completion* c, int32_t, uint32_t) {
         redisAsyncHandleWrite(self->ctx_);  // completes the connect, then writes the batch
         --self->dispatch_depth_;
     }
-    self->arm_write();
-    self->arm_read();
-    self->dispatch_ready();
+    self->after_io();
+}
+
+// Outside hiredis again: act on a refused handshake, re-arm, resume the answered waiters.
+void RedisConnection::after_io() {
+    if (handshake_refused_) {
+        handshake_refused_ = false;
+        drop("handshake refused", /*abandon=*/false);
+        note_failure("AUTH or SELECT refused");
+        schedule_reconnect();
+    }
+    arm_read();
+    arm_write();
+    dispatch_ready();
 }
 
 // hiredis asks for level-triggered interest; a one-shot poll is re-armed after each
@@ -439,6 +453,7 @@ void RedisConnection::on_connect_cb(const redisAsyncContext* ac, int status) {
     }
     self->connected_ = true;
     self->backoff_ = self->endpoint_->backoff_min;
+    self->endpoint_->connects.fetch_add(1, std::memory_order_relaxed);
     if (self->ever_failed_) {
         core::log_info("redis", "Redis connection restored", {{"address", address_of(*self->endpoint_)}});
         self->ever_failed_ = false;

@@ -97,12 +97,14 @@ private:
     struct Alive {
         RedisConnection* self;
     };
+    // AUTH / SELECT of the handshake: a refusal makes the connection unusable.
     class InternalRequest final : public RedisRequest {
     public:
-        explicit InternalRequest(const char* what) : what_(what) {}
+        InternalRequest(RedisConnection* owner, const char* what) : owner_(owner), what_(what) {}
         void on_reply(const redisReply* reply) override;
 
     private:
+        RedisConnection* owner_;
         const char* what_;
     };
     class SubscribeRequest final : public RedisRequest {
@@ -131,6 +133,7 @@ private:
     void on_timer();
     void dispatch_ready();
     void push_ready(RedisRequest* r);
+    void after_io();
 
     static void on_read_cqe(core::Completion* c, int32_t res, uint32_t flags);
     static void on_write_cqe(core::Completion* c, int32_t res, uint32_t flags);
@@ -153,7 +156,8 @@ private:
 
     core::Loop* loop_ = nullptr;  // the loop this connection's polls and timer belong to
     uint64_t loop_serial_ = 0;
-    core::MonoTime retry_at_{};   // while disconnected, no connect attempt before this
+    core::MonoTime retry_at_{};   // while disconnected, no connect attempt before this...
+    uint64_t connects_seen_ = 0;  // ...unless endpoint_->connects moved past this since
     core::Millis backoff_{0};
 
     bool want_read_ = false, want_write_ = false;
@@ -171,8 +175,9 @@ private:
     RedisRequest* ready_tail_ = nullptr;
     int dispatch_depth_ = 0;
 
-    InternalRequest auth_request_{"AUTH"};
-    InternalRequest select_request_{"SELECT"};
+    InternalRequest auth_request_{this, "AUTH"};
+    InternalRequest select_request_{this, "SELECT"};
+    bool handshake_refused_ = false;  // set inside hiredis; acted on once it has returned
 
     std::string sub_channel_;  // non-empty: subscriber mode
     SubscriptionHandler* sub_handler_ = nullptr;

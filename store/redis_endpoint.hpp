@@ -35,6 +35,10 @@ struct RedisEndpoint {
     core::Millis backoff_max{5000};
     // Set when the store closes: connections to it are dropped once idle.
     mutable std::atomic<bool> closed{false};
+    // Successful connects so far, by any connection of the store: one that is backing off
+    // tries again at once when another got through (Redis is back), instead of waiting out
+    // its own backoff.
+    mutable std::atomic<uint64_t> connects{0};
 };
 
 }  // namespace authd::store

@@ -1,6 +1,7 @@
 // RedisStore::open: the synchronous, bounded start-up talk with Redis (reachability, AUTH,
 // SELECT, the store's epoch, loading the scripts, a look at the persistence settings),
 // before any loop runs.
+#include <signal.h>
 #include <sys/random.h>
 
 #include <memory>
@@ -112,6 +113,10 @@ std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const Redis
                                              std::string& error) {
     RedisStoreOptions options = given;
     if (!options.clock_us) options.clock_us = [] { return core::wall_micros(); };
+    // hiredis writes with write(2): a Redis that went away would raise SIGPIPE and kill the
+    // process. `serve` ignores it already; so must every other user of this store.
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
     std::optional<RedisUrl> parsed = parse_redis_url(url, error);
     if (!parsed) return nullptr;
     auto endpoint = std::make_shared<RedisEndpoint>();

@@ -121,7 +121,7 @@ int run_server(const Config& config) {
     unsigned hash_threads = config.hash_threads ? static_cast<unsigned>(config.hash_threads) : threads;
     // Declared after the loops so it is destroyed first: its finished jobs post to them.
     core::LoopGroup loops;
-    core::BlockingPool hash_pool(hash_threads, static_cast<size_t>(config.hash_queue), 10);
+    core::BlockingPool hash_pool(hash_threads, static_cast<size_t>(config.hash_queue), true);
     http::Metrics metrics(threads);
     http::Router router;
     register_service_endpoints(router);

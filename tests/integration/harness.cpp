@@ -270,6 +270,11 @@ size_t HttpResponse::header_count(std::string_view name) const {
 // ---------------------------------------------------------------------------------------------
 // ServerProcess
 
+bool redis_backend_requested() {
+    const char* backend = std::getenv("AUTHD_TEST_BACKEND");
+    return backend && std::string_view(backend) == "redis";
+}
+
 ServerProcess::ServerProcess() : dir_("authd-it") {}
 
 ServerProcess::~ServerProcess() {
@@ -287,6 +292,14 @@ ServerProcess::~ServerProcess() {
     env_ = {{"AUTHD_STORE", "file:" + data_dir()},
             {"AUTHD_THREADS", "2"},
             {"AUTHD_SECRET_KEY", kTestSecretKey}};
+    if (redis_backend_requested() && env.count("AUTHD_STORE") == 0) {
+        if (!redis_) {
+            redis_ = std::make_unique<RedisServer>();
+            auto started = redis_->start();
+            if (!started) return started;
+        }
+        env_["AUTHD_STORE"] = redis_->url();
+    }
     for (auto& [k, v] : env) env_[k] = v;
     if (env_.count("AUTHD_LISTEN") != 0 && !env_["AUTHD_LISTEN"].empty()) {
         port_ = port_of_listen(env_["AUTHD_LISTEN"]);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,12 @@ std::string read_file(const std::string& path);
 // ended it, -1 if it is still running after the wait or was never started.
 int exit_status_code(int wait_status);
 
+// True when the environment asks for the shared store: AUTHD_TEST_BACKEND=redis. Then every
+// ServerProcess whose test does not choose AUTHD_STORE itself runs on its own RedisServer.
+bool redis_backend_requested();
+
+class RedisServer;
+
 // The running authd under test: `AUTHD_BINARY serve` with a fresh temp dir for its data and log.
 class ServerProcess {
 public:
@@ -74,7 +81,9 @@ public:
     ServerProcess& operator=(const ServerProcess&) = delete;
 
     // Starts the server and waits (bounded) for GET /healthz → 200. Defaults: AUTHD_LISTEN on a
-    // free loopback port, AUTHD_STORE=file:<temp>/data, AUTHD_THREADS=2, a test AUTHD_SECRET_KEY.
+    // free loopback port, AUTHD_STORE=file:<temp>/data (with AUTHD_TEST_BACKEND=redis: the URL
+    // of a RedisServer started for this ServerProcess and kept across restarts),
+    // AUTHD_THREADS=2, a test AUTHD_SECRET_KEY.
     // `env` entries override these; an entry with an empty value removes that variable. Other
     // AUTHD_* variables of the test's own environment are not passed on. `args` follow `serve`.
     ::testing::AssertionResult start(std::map<std::string, std::string> env = {},
@@ -97,11 +106,14 @@ public:
     std::string data_dir() const { return dir_.file("data"); }
     std::string log() const;  // stdout and stderr of every start so far
     const std::map<std::string, std::string>& env() const { return env_; }
+    // The RedisServer behind AUTHD_STORE under AUTHD_TEST_BACKEND=redis, else nullptr.
+    RedisServer* redis() const { return redis_.get(); }
 
 private:
     ::testing::AssertionResult launch();
     ::testing::AssertionResult wait_healthy(Millis timeout);
 
+    std::unique_ptr<RedisServer> redis_;  // outlives the server process (killed first)
     TempDir dir_;
     std::map<std::string, std::string> env_;
     std::vector<std::string> args_;
