@@ -16,6 +16,12 @@ http::Response unauthorized(std::string_view detail, std::string_view code) {
 
 http::Response forbidden() { return http::detail_response(403, "You do not have permission to perform this action."); }
 
+http::Response too_many_attempts(int64_t retry_after) {
+    http::Response r = http::detail_response(429, "Too many failed login attempts. Try again later.", "throttled");
+    r.header("Retry-After", std::to_string(retry_after > 0 ? retry_after : 1));
+    return r;
+}
+
 http::Response service_unavailable(std::string_view detail) {
     http::Response r = http::detail_response(503, detail, "unavailable");
     r.header("Retry-After", "1");

@@ -26,6 +26,8 @@ bool has_credentials(const http::Request& req);
 
 http::Response unauthorized(std::string_view detail, std::string_view code = {});
 http::Response forbidden();
+// 429 for a throttled login (or password check), with Retry-After in seconds.
+http::Response too_many_attempts(int64_t retry_after);
 http::Response service_unavailable(std::string_view detail = "Service temporarily unavailable, try again later.");
 
 }  // namespace authd::auth

@@ -96,13 +96,6 @@ Response password_changed(const TokenPair& pair) {
     return r;
 }
 
-Response throttled(int64_t retry_after) {
-    Response r =
-        http::detail_response(429, "Too many failed login attempts. Try again later.", "throttled");
-    r.header("Retry-After", std::to_string(retry_after > 0 ? retry_after : 1));
-    return r;
-}
-
 }  // namespace
 
 core::Task<Response> handle_register(http::Request& req) {
@@ -168,7 +161,7 @@ core::Task<Response> handle_password_change(http::Request& req) {
         std::string key = throttle_key(user->username);
         store::LoginFailures failures = co_await s.store->login_failures(key);
         if (failures.count >= s.settings.login_max_failures)
-            co_return throttled(failures.retry_after);
+            co_return too_many_attempts(failures.retry_after);
         // Named, not a temporary in the co_await: GCC 12 destroys such closures twice.
         auto verify = [&s, hash = user->password_hash, pw = change->old_password] {
             return s.hasher.verify(hash, pw);

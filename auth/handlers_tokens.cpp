@@ -15,12 +15,6 @@ namespace {
 
 using http::Response;
 
-Response throttled(int64_t retry_after) {
-    Response r = http::detail_response(429, "Too many failed login attempts. Try again later.", "throttled");
-    r.header("Retry-After", std::to_string(retry_after > 0 ? retry_after : 1));
-    return r;
-}
-
 std::string lower_ascii(std::string_view s) {
     std::string out(s);
     for (char& c : out) {
@@ -54,9 +48,9 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
     std::string user_key = "user:" + lower_ascii(*username);
     std::string ip_key = "ip:" + std::string(req.peer_address());
     store::LoginFailures uf = co_await s.store->login_failures(user_key);
-    if (uf.count >= s.settings.login_max_failures) co_return throttled(uf.retry_after);
+    if (uf.count >= s.settings.login_max_failures) co_return too_many_attempts(uf.retry_after);
     store::LoginFailures ipf = co_await s.store->login_failures(ip_key);
-    if (ipf.count >= s.settings.ip_max_failures) co_return throttled(ipf.retry_after);
+    if (ipf.count >= s.settings.ip_max_failures) co_return too_many_attempts(ipf.retry_after);
 
     std::optional<store::User> user = co_await s.store->find_user_by_username(*username);
     std::string hash = user ? user->password_hash : s.hasher.dummy_hash();
