@@ -171,9 +171,20 @@ Task<int> nested_suspending(int depth, Event* e) {
     co_return below + 1;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// GCC 12 does not emit symmetric transfer as a tail call under -fsanitize=address: every
+// transfer nests a call, so the stack grows with depth. The no-growth property is checked
+// by the normal build; the sanitizer build checks the frames' memory safety on a big stack.
+constexpr size_t test_stack_bytes = size_t{512} << 20;
+constexpr int sequential_awaits = 100000;
+#else
+constexpr size_t test_stack_bytes = 256 * 1024;
+constexpr int sequential_awaits = 1000000;
+#endif
+
 // Runs fn on a thread with a small stack, so recursion through resume() would overflow it.
 template <class F>
-void on_small_stack(F fn, size_t stack_bytes = 256 * 1024) {
+void on_small_stack(F fn, size_t stack_bytes = test_stack_bytes) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, stack_bytes);
@@ -200,8 +211,8 @@ TEST(Task, TenThousandNestedAwaitsDoNotGrowTheStack) {
 
 TEST(Task, AMillionSequentialAwaitsDoNotGrowTheStack) {
     long result = -1;
-    on_small_stack([&] { result = run_sync(many_awaits(1000000)); });
-    EXPECT_EQ(result, 1000000);
+    on_small_stack([&] { result = run_sync(many_awaits(sequential_awaits)); });
+    EXPECT_EQ(result, sequential_awaits);
 }
 
 TEST(Task, DeepChainResumedFromOutsideUnwindsWithoutRecursion) {
