@@ -12,7 +12,7 @@ namespace authd::auth {
 // Set it with store->set_change_listener() once the loops run: posts to a LoopGroup that has
 // not started yet would be lost (the resync that follows set_change_listener covers them).
 class LoopValidationListener final : public store::ChangeListener {
-public:
+  public:
     explicit LoopValidationListener(Services& services) : services_(services) {}
 
     void on_session_revoked(const std::string& sid, int64_t expires_at) override;
@@ -20,7 +20,7 @@ public:
     void on_user_removed(int64_t user_id) override;
     void on_resync(const store::ValidationState& state) override;
 
-private:
+  private:
     Services& services_;
 };
 

@@ -16,7 +16,7 @@ enum class RedisCallStatus : uint8_t { ok, unavailable, error };
 
 template <class T>
 class RedisCall final : public RedisRequest {
-public:
+  public:
     using Decode = T (*)(const redisReply*);  // gets a non-null, non-error reply
 
     RedisCall(RedisConnection* connection, const RedisArgs& args, Decode decode, const T& failure)
@@ -50,7 +50,7 @@ public:
     const std::string& error() const { return error_; }
     RedisConnection* connection() const { return connection_; }
 
-private:
+  private:
     RedisConnection* connection_;
     const RedisArgs& args_;  // outlives the call: a local of the awaiting coroutine
     Decode decode_;

@@ -23,8 +23,10 @@ int64_t to_i64(std::string_view s) {
 // Calls fn(field, value) for each pair of an HGETALL reply; false when it is not one.
 template <class F>
 bool for_each_pair(const redisReply* r, F&& fn) {
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0 || r->elements % 2 != 0) return false;
-    for (size_t i = 0; i + 1 < r->elements; i += 2) fn(reply_view(r->element[i]), reply_view(r->element[i + 1]));
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0 || r->elements % 2 != 0)
+        return false;
+    for (size_t i = 0; i + 1 < r->elements; i += 2)
+        fn(reply_view(r->element[i]), reply_view(r->element[i + 1]));
     return true;
 }
 
@@ -36,7 +38,8 @@ bool reply_int(const redisReply* r, int64_t& out) {
         out = r->integer;
         return true;
     }
-    if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) return parse_i64(reply_view(r), out);
+    if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
+        return parse_i64(reply_view(r), out);
     return false;
 }
 
@@ -47,7 +50,9 @@ int64_t reply_int_or(const redisReply* r, int64_t fallback) {
 
 std::string_view reply_view(const redisReply* r) {
     if (!r || !r->str) return {};
-    if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS && r->type != REDIS_REPLY_ERROR) return {};
+    if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS &&
+        r->type != REDIS_REPLY_ERROR)
+        return {};
     return std::string_view(r->str, r->len);
 }
 
@@ -76,21 +81,36 @@ void append_user_fields(RedisArgs& a, const User& u) {
 std::optional<User> decode_user(const redisReply* hash) {
     User u;
     bool ok = for_each_pair(hash, [&](std::string_view f, std::string_view v) {
-        if (f == "id") u.id = to_i64(v);
-        else if (f == "username") u.username = v;
-        else if (f == "email") u.email = v;
-        else if (f == "first_name") u.first_name = v;
-        else if (f == "last_name") u.last_name = v;
-        else if (f == "phone_number") u.phone_number = v;
-        else if (f == "address") u.address = v;
-        else if (f == "role") u.role = static_cast<Role>(std::min<int64_t>(std::max<int64_t>(to_i64(v), 0), 2));
-        else if (f == "is_active") u.is_active = v == "1";
-        else if (f == "email_verified") u.email_verified = v == "1";
-        else if (f == "password_hash") u.password_hash = v;
-        else if (f == "last_login_us") u.last_login_us = to_i64(v);
-        else if (f == "created_at_us") u.created_at_us = to_i64(v);
-        else if (f == "updated_at_us") u.updated_at_us = to_i64(v);
-        else if (f == "token_version") u.token_version = static_cast<uint32_t>(to_i64(v));
+        if (f == "id")
+            u.id = to_i64(v);
+        else if (f == "username")
+            u.username = v;
+        else if (f == "email")
+            u.email = v;
+        else if (f == "first_name")
+            u.first_name = v;
+        else if (f == "last_name")
+            u.last_name = v;
+        else if (f == "phone_number")
+            u.phone_number = v;
+        else if (f == "address")
+            u.address = v;
+        else if (f == "role")
+            u.role = static_cast<Role>(std::min<int64_t>(std::max<int64_t>(to_i64(v), 0), 2));
+        else if (f == "is_active")
+            u.is_active = v == "1";
+        else if (f == "email_verified")
+            u.email_verified = v == "1";
+        else if (f == "password_hash")
+            u.password_hash = v;
+        else if (f == "last_login_us")
+            u.last_login_us = to_i64(v);
+        else if (f == "created_at_us")
+            u.created_at_us = to_i64(v);
+        else if (f == "updated_at_us")
+            u.updated_at_us = to_i64(v);
+        else if (f == "token_version")
+            u.token_version = static_cast<uint32_t>(to_i64(v));
     });
     if (!ok || u.id <= 0) return std::nullopt;
     return u;
@@ -101,13 +121,20 @@ std::optional<User> decode_user(const redisReply* hash) {
 std::optional<OutboxMail> decode_mail(const redisReply* hash) {
     OutboxMail m;
     bool ok = for_each_pair(hash, [&](std::string_view f, std::string_view v) {
-        if (f == "id") m.id = to_i64(v);
-        else if (f == "to") m.to = v;
-        else if (f == "subject") m.subject = v;
-        else if (f == "text_body") m.text_body = v;
-        else if (f == "html_body") m.html_body = v;
-        else if (f == "attempts") m.attempts = static_cast<uint32_t>(to_i64(v));
-        else if (f == "next_attempt_us") m.next_attempt_us = to_i64(v);
+        if (f == "id")
+            m.id = to_i64(v);
+        else if (f == "to")
+            m.to = v;
+        else if (f == "subject")
+            m.subject = v;
+        else if (f == "text_body")
+            m.text_body = v;
+        else if (f == "html_body")
+            m.html_body = v;
+        else if (f == "attempts")
+            m.attempts = static_cast<uint32_t>(to_i64(v));
+        else if (f == "next_attempt_us")
+            m.next_attempt_us = to_i64(v);
     });
     if (!ok || m.id <= 0) return std::nullopt;
     return m;
@@ -135,7 +162,8 @@ std::optional<AuditRecord> decode_audit(std::string_view s) {
     }
     size_t sp = s.find(' ');
     int64_t action_len = 0;
-    if (sp == std::string_view::npos || !parse_i64(s.substr(0, sp), action_len) || action_len < 0) return std::nullopt;
+    if (sp == std::string_view::npos || !parse_i64(s.substr(0, sp), action_len) || action_len < 0)
+        return std::nullopt;
     s.remove_prefix(sp + 1);
     if (static_cast<size_t>(action_len) > s.size()) return std::nullopt;
     r.action = s.substr(0, static_cast<size_t>(action_len));
@@ -170,6 +198,21 @@ std::optional<std::string> search_needle(std::string_view query) {
         if (static_cast<unsigned char>(c) < 0x20) return std::nullopt;
     }
     return needle;
+}
+
+// ---- instances -------------------------------------------------------------------------------
+
+std::vector<std::string> instances_in_client_list(std::string_view list) {
+    constexpr std::string_view marker = " name=authd-";
+    std::vector<std::string> out;
+    for (size_t at = list.find(marker); at != std::string_view::npos;
+         at = list.find(marker, at + 1)) {
+        size_t begin = at + marker.size();
+        size_t end = list.find_first_of(" \n", begin);
+        out.emplace_back(list.substr(
+            begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
+    }
+    return out;
 }
 
 }  // namespace authd::store

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/redis_connection.hpp"
 #include "store/types.hpp"
@@ -16,7 +17,7 @@ namespace authd::store {
 // Reply readers: integers arrive as integers or as bulk strings (from Lua); both are read.
 bool reply_int(const redisReply* r, int64_t& out);
 int64_t reply_int_or(const redisReply* r, int64_t fallback);
-std::string_view reply_view(const redisReply* r);  // "" unless a string/status/error
+std::string_view reply_view(const redisReply* r);                // "" unless a string/status/error
 const redisReply* reply_element(const redisReply* r, size_t i);  // nullptr when absent
 
 // The user's stored fields as field/value pairs (everything but id, created_at, updated_at
@@ -41,8 +42,15 @@ std::string search_text(const User& user);
 // record: a needle with \0 never matches across fields in the embedded store either).
 std::optional<std::string> search_needle(std::string_view query);
 
+// The instance names ("authd-<instance>" → "<instance>") in a CLIENT LIST answer.
+std::vector<std::string> instances_in_client_list(std::string_view client_list);
+
 // The decimal digit the scripts use for a role / a flag.
-inline std::string role_digit(Role r) { return std::to_string(static_cast<int>(r)); }
-inline std::string bool_digit(bool b) { return b ? "1" : "0"; }
+inline std::string role_digit(Role r) {
+    return std::to_string(static_cast<int>(r));
+}
+inline std::string bool_digit(bool b) {
+    return b ? "1" : "0";
+}
 
 }  // namespace authd::store

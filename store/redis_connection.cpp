@@ -25,7 +25,8 @@ thread_local Registry registry;
 
 std::string address_of(const RedisEndpoint& e) {
     const RedisUrl& u = e.url;
-    return (u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) + ":" + std::to_string(u.port);
+    return (u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) + ":" +
+           std::to_string(u.port);
 }
 
 std::string reply_text(const redisReply* r) {
@@ -51,7 +52,8 @@ RedisConnection::~RedisConnection() {
 
 // ---- the per-thread registry ------------------------------------------------------------
 
-RedisConnection* RedisConnection::for_this_thread(const std::shared_ptr<const RedisEndpoint>& endpoint) {
+RedisConnection* RedisConnection::for_this_thread(
+    const std::shared_ptr<const RedisEndpoint>& endpoint) {
     if (!core::Loop::current()) return nullptr;
     auto& list = registry.connections;
     RedisConnection* found = nullptr;
@@ -165,6 +167,11 @@ void RedisConnection::start_handshake() {
         a.add("SELECT").add(int64_t{u.db});
         queue(select_request_, a, true);
     }
+    if (!endpoint_->client_name.empty()) {
+        RedisArgs a;
+        a.add("CLIENT").add("SETNAME").add(endpoint_->client_name);
+        queue(name_request_, a, true);
+    }
     if (!sub_channel_.empty()) {
         RedisArgs a;
         a.add("SUBSCRIBE").add(sub_channel_);
@@ -190,7 +197,8 @@ void RedisConnection::drop(std::string_view why, bool abandon) {
     ctx_ = nullptr;  // our callbacks see it gone; on_disconnect_cb ignores it
     connected_ = false;
     abandoning_ = abandon;
-    if (!abandon && loop_) core::log(core::LogLevel::debug, "redis", "dropping connection", {{"why", why}});
+    if (!abandon && loop_)
+        core::log(core::LogLevel::debug, "redis", "dropping connection", {{"why", why}});
     redisAsyncFree(ac);  // pending replies fail (nullptr), ev_cleanup cancels our polls
     abandoning_ = false;
     pending_ = 0;
@@ -253,8 +261,8 @@ bool RedisConnection::queue(RedisRequest& request, const RedisArgs& args, bool c
     }
     request.deadline_ = loop_->now() + endpoint_->command_timeout;
     request.next_ready_ = nullptr;
-    if (redisAsyncCommandArgv(ctx_, &RedisConnection::on_reply_cb, &request, static_cast<int>(args.size()),
-                              argv, lens) != REDIS_OK) {
+    if (redisAsyncCommandArgv(ctx_, &RedisConnection::on_reply_cb, &request,
+                              static_cast<int>(args.size()), argv, lens) != REDIS_OK) {
         return false;
     }
     if (counted) {
@@ -298,21 +306,24 @@ void RedisConnection::dispatch_ready() {
 
 void RedisConnection::InternalRequest::on_reply(const redisReply* reply) {
     if (reply && reply->type == REDIS_REPLY_ERROR) {
-        core::log_error("redis", std::string(what_) + " was refused by Redis; dropping the connection",
+        core::log_error("redis",
+                        std::string(what_) + " was refused by Redis; dropping the connection",
                         {{"error", reply_text(reply)}});
         owner_->handshake_refused_ = true;
     }
 }
 
 void RedisConnection::SubscribeRequest::on_reply(const redisReply* reply) {
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 || !owner_->sub_handler_) return;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 || !owner_->sub_handler_)
+        return;
     const redisReply* kind = reply->element[0];
     if (kind->type != REDIS_REPLY_STRING) return;
     std::string_view k(kind->str, kind->len);
     if (k == "subscribe") {
         owner_->sub_handler_->on_subscribed();
     } else if (k == "message" && reply->element[2]->type == REDIS_REPLY_STRING) {
-        owner_->sub_handler_->on_message(std::string_view(reply->element[2]->str, reply->element[2]->len));
+        owner_->sub_handler_->on_message(
+            std::string_view(reply->element[2]->str, reply->element[2]->len));
     }
 }
 
@@ -344,6 +355,7 @@ void RedisConnection::on_timer() {
                     {"timeout_ms", std::to_string(endpoint_->command_timeout.count())},
                     {"pending", std::to_string(pending_)}});
     ever_failed_ = true;
+    endpoint_->timeouts.fetch_add(1, std::memory_order_relaxed);
     drop("timeout", /*abandon=*/false);
     note_failure("command timeout");
     schedule_reconnect();
@@ -409,7 +421,9 @@ void RedisConnection::ev_add_read(void* p) {
     self->arm_read();
 }
 
-void RedisConnection::ev_del_read(void* p) { static_cast<RedisConnection*>(p)->want_read_ = false; }
+void RedisConnection::ev_del_read(void* p) {
+    static_cast<RedisConnection*>(p)->want_read_ = false;
+}
 
 void RedisConnection::ev_add_write(void* p) {
     auto* self = static_cast<RedisConnection*>(p);
@@ -417,7 +431,9 @@ void RedisConnection::ev_add_write(void* p) {
     self->arm_write();
 }
 
-void RedisConnection::ev_del_write(void* p) { static_cast<RedisConnection*>(p)->want_write_ = false; }
+void RedisConnection::ev_del_write(void* p) {
+    static_cast<RedisConnection*>(p)->want_write_ = false;
+}
 
 void RedisConnection::ev_cleanup(void* p) {
     auto* self = static_cast<RedisConnection*>(p);
@@ -455,7 +471,8 @@ void RedisConnection::on_connect_cb(const redisAsyncContext* ac, int status) {
     self->backoff_ = self->endpoint_->backoff_min;
     self->endpoint_->connects.fetch_add(1, std::memory_order_relaxed);
     if (self->ever_failed_) {
-        core::log_info("redis", "Redis connection restored", {{"address", address_of(*self->endpoint_)}});
+        core::log_info("redis", "Redis connection restored",
+                       {{"address", address_of(*self->endpoint_)}});
         self->ever_failed_ = false;
     }
 }

@@ -21,7 +21,7 @@ namespace authd::store {
 
 // The arguments of one command, binary-safe (hiredis copies them when the command is queued).
 class RedisArgs {
-public:
+  public:
     RedisArgs() { parts_.reserve(16); }
     RedisArgs& add(std::string_view s) {
         parts_.emplace_back(s);
@@ -34,14 +34,14 @@ public:
     size_t size() const { return parts_.size(); }
     const std::string& operator[](size_t i) const { return parts_[i]; }
 
-private:
+  private:
     std::vector<std::string> parts_;
 };
 
 // One command waiting for its reply. Lives in the awaiting coroutine's frame; the connection
 // keeps a pointer to it until on_reply has run.
 class RedisRequest {
-public:
+  public:
     // Runs on the loop inside hiredis, exactly once per accepted send(). reply is nullptr when
     // the command got no answer: the connection dropped or the command timed out. The reply is
     // freed when this returns, so copy what is needed.
@@ -49,20 +49,20 @@ public:
     // Resumed after on_reply, outside hiredis (so it may send new commands). May be empty.
     std::coroutine_handle<> waiter;
 
-protected:
+  protected:
     ~RedisRequest() = default;
 
-private:
+  private:
     friend class RedisConnection;
     core::MonoTime deadline_{};
     RedisRequest* next_ready_ = nullptr;
 };
 
 class RedisConnection {
-public:
+  public:
     // Receives what a subscribed connection hears (on the connection's loop).
     class SubscriptionHandler {
-    public:
+      public:
         virtual ~SubscriptionHandler() = default;
         virtual void on_subscribed() = 0;  // after every (re)connect, once SUBSCRIBE is confirmed
         virtual void on_message(std::string_view payload) = 0;
@@ -93,26 +93,26 @@ public:
 
     bool connected() const { return ctx_ != nullptr && connected_; }
 
-private:
+  private:
     struct Alive {
         RedisConnection* self;
     };
     // AUTH / SELECT of the handshake: a refusal makes the connection unusable.
     class InternalRequest final : public RedisRequest {
-    public:
+      public:
         InternalRequest(RedisConnection* owner, const char* what) : owner_(owner), what_(what) {}
         void on_reply(const redisReply* reply) override;
 
-    private:
+      private:
         RedisConnection* owner_;
         const char* what_;
     };
     class SubscribeRequest final : public RedisRequest {
-    public:
+      public:
         explicit SubscribeRequest(RedisConnection* owner) : owner_(owner) {}
         void on_reply(const redisReply* reply) override;
 
-    private:
+      private:
         RedisConnection* owner_;
     };
 
@@ -125,7 +125,9 @@ private:
     void note_failure(std::string_view why);
     void schedule_reconnect();
     bool retire();
-    bool quiescent() const { return !ctx_ && !read_armed_ && !write_armed_ && dispatch_depth_ == 0; }
+    bool quiescent() const {
+        return !ctx_ && !read_armed_ && !write_armed_ && dispatch_depth_ == 0;
+    }
 
     void arm_read();
     void arm_write();
@@ -177,6 +179,7 @@ private:
 
     InternalRequest auth_request_{this, "AUTH"};
     InternalRequest select_request_{this, "SELECT"};
+    InternalRequest name_request_{this, "CLIENT SETNAME"};
     bool handshake_refused_ = false;  // set inside hiredis; acted on once it has returned
 
     std::string sub_channel_;  // non-empty: subscriber mode

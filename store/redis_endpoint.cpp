@@ -49,7 +49,8 @@ std::optional<std::string> percent_decode(std::string_view s) {
 std::optional<RedisUrl> parse_redis_url(std::string_view url, std::string& error) {
     constexpr std::string_view scheme = "redis://";
     if (!url.starts_with(scheme)) {
-        error = "a Redis store URL starts with redis:// (got '" + std::string(url.substr(0, 16)) + "')";
+        error =
+            "a Redis store URL starts with redis:// (got '" + std::string(url.substr(0, 16)) + "')";
         return std::nullopt;
     }
     std::string_view rest = url.substr(scheme.size());
@@ -59,7 +60,8 @@ std::optional<RedisUrl> parse_redis_url(std::string_view url, std::string& error
     if (slash != std::string_view::npos) {
         std::string_view db = rest.substr(slash + 1);
         if (!db.empty() && !parse_int(db, 0, 1 << 20, out.db)) {
-            error = "invalid Redis database number '" + std::string(db) + "' (redis://host:port/db)";
+            error =
+                "invalid Redis database number '" + std::string(db) + "' (redis://host:port/db)";
             return std::nullopt;
         }
     }
@@ -69,7 +71,8 @@ std::optional<RedisUrl> parse_redis_url(std::string_view url, std::string& error
         authority = authority.substr(at + 1);
         size_t colon = userinfo.find(':');
         auto user = percent_decode(userinfo.substr(0, colon));
-        auto pass = percent_decode(colon == std::string_view::npos ? "" : userinfo.substr(colon + 1));
+        auto pass =
+            percent_decode(colon == std::string_view::npos ? "" : userinfo.substr(colon + 1));
         if (!user || !pass) {
             error = "invalid percent-escape in the Redis URL's credentials";
             return std::nullopt;
@@ -132,9 +135,10 @@ bool resolve_redis_host(RedisUrl& url, std::string& error) {
         return false;
     }
     char buf[INET6_ADDRSTRLEN] = {};
-    const void* addr = res->ai_family == AF_INET
-                           ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr)
-                           : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr);
+    const void* addr =
+        res->ai_family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr);
     bool ok = inet_ntop(res->ai_family, addr, buf, sizeof buf) != nullptr;
     freeaddrinfo(res);
     if (!ok) {

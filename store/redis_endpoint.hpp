@@ -33,12 +33,16 @@ struct RedisEndpoint {
     core::Millis command_timeout{2000};
     core::Millis backoff_min{100};
     core::Millis backoff_max{5000};
+    // CLIENT SETNAME of every connection ("authd-<instance>"): CLIENT LIST then tells which
+    // instances are alive (their connections close when they die). Empty: no name.
+    std::string client_name;
     // Set when the store closes: connections to it are dropped once idle.
     mutable std::atomic<bool> closed{false};
     // Successful connects so far, by any connection of the store: one that is backing off
     // tries again at once when another got through (Redis is back), instead of waiting out
     // its own backoff.
     mutable std::atomic<uint64_t> connects{0};
+    mutable std::atomic<uint64_t> timeouts{0};  // connections dropped for a late reply
 };
 
 }  // namespace authd::store

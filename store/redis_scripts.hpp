@@ -11,7 +11,7 @@
 //   {authd}:user:<id>          hash: the User (+ username_key/email_key, the folded keys)
 //   {authd}:username, :email   hashes: folded username / email -> id
 //   {authd}:ids[:r<role>][a<0|1>]  sorted sets of ids (score = id) per role/active filter
-//   {authd}:text:<id/1024>     search blobs, see below
+//   {authd}:text:<id/1024>     search blobs, see below; {authd}:textv their versions
 //   {authd}:tv                 hash: id -> token version (loaded into every loop)
 //   {authd}:session:<sid>      hash: user_id, jti, expires_at, revoked; EXPIRE at expiry
 //   {authd}:usess:<id>         set of a user's sids (dropped with the user); EXPIRE
@@ -19,15 +19,18 @@
 //   {authd}:fail:<key>         hash: count, ends_us (login-failure window); PEXPIRE = window
 //   {authd}:audit:<target>     list of encoded audit records
 //   {authd}:mail_next_id, {authd}:mail:<id>, {authd}:outbox (sorted set by next_attempt_us,
-//                              members zero-padded ids so equal times keep id order)
+//                              members zero-padded ids so equal times keep id order; a mail
+//                              handed to one instance's sender is leased, see due_mail;
+//                              {authd}:mail_lease: mail id -> the instance holding it)
 //   {authd}:changes            pub/sub channel: "<origin> r <expires_at> <sid>",
 //                              "<origin> v <user_id> <version>", "<origin> d <user_id>"
 //
 // Search blobs: users are grouped 1024 ids per blob; each blob is the concatenation, in id
 // order, of records "\n" folded(username) \0 folded(email) \0 folded(first) \0 folded(last)
 // "\t" id-as-10-control-chars role-char active-char. Field text has its control characters
-// mapped to \x01, so a needle without control characters can only match inside one field:
-// a search is string.find over ~100 blobs of ~60 KB in C, touching records only at matches.
+// mapped to \x01, so a needle without control characters can only match inside one field.
+// {authd}:textv counts each blob's changes; every instance keeps a copy of the blobs
+// (RedisSearchCache), refreshes the changed ones (text_sync) and searches them itself.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -56,6 +59,9 @@ enum class RedisScript : uint8_t {
     remove_mail,
     retry_mail,
     validation_state,
+    text_sync,
+    get_users,
+    release_leases,
     count
 };
 
@@ -79,11 +85,13 @@ local function dec_id(s, i)
           + f - 16) * 10 + g - 16) * 10 + h - 16) * 10 + x - 16) * 10 + y - 16)
 end
 local function text_key(id) return P .. 'text:' .. math.floor(id / 1024) end
+local function text_touch(id) redis.call('HINCRBY', P .. 'textv', math.floor(id / 1024), 1) end
 local function record(id, text, role, active)
   return '\n' .. text .. '\t' .. enc_id(id) .. string.char(26 + role, 30 + active)
 end
 local function text_insert(id, rec)
   local k = text_key(id)
+  text_touch(id)
   local tail = redis.call('GETRANGE', k, -12, -3)
   if tail == '' or dec_id(tail, 1) < id then redis.call('APPEND', k, rec) return end
   local blob = redis.call('GET', k)
@@ -106,11 +114,13 @@ end
 local function text_remove(id)
   local k, blob, s, e = text_find(id)
   if not k then return end
+  text_touch(id)
   local rest = string.sub(blob, 1, s - 1) .. string.sub(blob, e + 1)
   if rest == '' then redis.call('DEL', k) else redis.call('SET', k, rest) end
 end
 local function index_sets(role, active)
-  return {P .. 'ids', P .. 'ids:r' .. role, P .. 'ids:a' .. active, P .. 'ids:r' .. role .. 'a' .. active}
+  return {P .. 'ids', P .. 'ids:r' .. role, P .. 'ids:a' .. active,
+          P .. 'ids:r' .. role .. 'a' .. active}
 end
 local function index_add(id, role, active)
   for _, k in ipairs(index_sets(role, active)) do redis.call('ZADD', k, id, id) end
@@ -120,7 +130,8 @@ local function index_remove(id, role, active)
 end
 local function put_mail(to, subject, text, html, next_us)
   local mid = redis.call('INCR', P .. 'mail_next_id')
-  redis.call('HSET', P .. 'mail:' .. mid, 'id', mid, 'to', to, 'subject', subject, 'text_body', text,
+  redis.call('HSET', P .. 'mail:' .. mid, 'id', mid, 'to', to, 'subject', subject,
+             'text_body', text,
              'html_body', html, 'attempts', 0, 'next_attempt_us', next_us)
   redis.call('ZADD', P .. 'outbox', next_us, string.format('%020d', mid))
   return mid
@@ -186,7 +197,9 @@ end
 if #ARGV >= 16 then redis.call('HSET', key, unpack(ARGV, 16)) end
 if ARGV[15] == '1' then redis.call('HSET', key, 'updated_at_us', ARGV[2]) end
 if email_moves then
-  if redis.call('HGET', P .. 'email', cur[1]) == tostring(id) then redis.call('HDEL', P .. 'email', cur[1]) end
+  if redis.call('HGET', P .. 'email', cur[1]) == tostring(id) then
+    redis.call('HDEL', P .. 'email', cur[1])
+  end
   redis.call('HSET', P .. 'email', ARGV[6], id)
   redis.call('HSET', key, 'email_key', ARGV[6])
 end
@@ -215,6 +228,7 @@ if ARGV[5] == '1' or ARGV[8] == '1' or ARGV[10] == '1' or flags_change then
     if ARGV[10] == '1' then f[4] = ARGV[11] end
     local rec = record(id, f[1] .. '\0' .. f[2] .. '\0' .. f[3] .. '\0' .. f[4], role, active)
     redis.call('SET', k, string.sub(blob, 1, s - 1) .. rec .. string.sub(blob, e + 1))
+    text_touch(id)
   end
 end
 if ARGV[14] == '1' then
@@ -233,7 +247,9 @@ local key = P .. 'user:' .. id
 local cur = redis.call('HMGET', key, 'username_key', 'email_key', 'role', 'is_active')
 if not cur[1] then return 0 end
 local ids = tostring(id)
-if redis.call('HGET', P .. 'username', cur[1]) == ids then redis.call('HDEL', P .. 'username', cur[1]) end
+if redis.call('HGET', P .. 'username', cur[1]) == ids then
+  redis.call('HDEL', P .. 'username', cur[1])
+end
 if redis.call('HGET', P .. 'email', cur[2]) == ids then redis.call('HDEL', P .. 'email', cur[2]) end
 index_remove(id, tonumber(cur[3]), tonumber(cur[4]))
 text_remove(id)
@@ -252,43 +268,50 @@ if not id then return {} end
 return redis.call('HGETALL', P .. 'user:' .. id)
 )lua";
 
-// Read. ARGV 4 folded needle (no control characters) or '', 5 role or '', 6 active or '',
-// 7 offset, 8 limit -> {total, user hash, user hash, ...} in id order.
+// Read. ARGV 4 role or '', 5 active or '', 6 offset, 7 limit -> {total, user hash, ...} in id
+// order, from the sorted set of that filter (a search goes through text_sync instead).
 inline constexpr std::string_view redis_list_users = R"lua(
-local needle, offset, limit = ARGV[4], tonumber(ARGV[7]), tonumber(ARGV[8])
-local total, ids = 0, {}
-if needle == '' then
-  local set = P .. 'ids'
-  if ARGV[5] ~= '' and ARGV[6] ~= '' then set = set .. ':r' .. ARGV[5] .. 'a' .. ARGV[6]
-  elseif ARGV[5] ~= '' then set = set .. ':r' .. ARGV[5]
-  elseif ARGV[6] ~= '' then set = set .. ':a' .. ARGV[6] end
-  total = redis.call('ZCARD', set)
-  if limit > 0 and offset < total then ids = redis.call('ZRANGE', set, offset, offset + limit - 1) end
-else
-  local rc, ac
-  if ARGV[5] ~= '' then rc = 26 + tonumber(ARGV[5]) end
-  if ARGV[6] ~= '' then ac = 30 + tonumber(ARGV[6]) end
-  local last = tonumber(redis.call('GET', P .. 'next_user_id') or '0')
-  for b = 0, math.floor(last / 1024) do
-    local blob = redis.call('GET', P .. 'text:' .. b)
-    if blob then
-      local pos = 1
-      while true do
-        local s = string.find(blob, needle, pos, true)
-        if not s then break end
-        local t = string.find(blob, '\t', s, true)
-        local r, a = string.byte(blob, t + 11, t + 12)
-        if (not rc or r == rc) and (not ac or a == ac) then
-          if total >= offset and #ids < limit then ids[#ids + 1] = dec_id(blob, t + 1) end
-          total = total + 1
-        end
-        pos = t + 13
-      end
-    end
+local offset, limit = tonumber(ARGV[6]), tonumber(ARGV[7])
+local set = P .. 'ids'
+if ARGV[4] ~= '' and ARGV[5] ~= '' then set = set .. ':r' .. ARGV[4] .. 'a' .. ARGV[5]
+elseif ARGV[4] ~= '' then set = set .. ':r' .. ARGV[4]
+elseif ARGV[5] ~= '' then set = set .. ':a' .. ARGV[5] end
+local total = redis.call('ZCARD', set)
+local out = {total}
+if limit > 0 and offset < total then
+  for i, id in ipairs(redis.call('ZRANGE', set, offset, offset + limit - 1)) do
+    out[i + 1] = redis.call('HGETALL', P .. 'user:' .. id)
   end
 end
-local out = {total}
-for i, id in ipairs(ids) do out[i + 1] = redis.call('HGETALL', P .. 'user:' .. id) end
+return out
+)lua";
+
+// Read. ARGV 4 what the caller holds, "blob:version;blob:version;..." -> {blob, version,
+// text, ...} for every blob, the text false (nil) where the caller's version is current and
+// '' when the blob is gone. The search itself runs in the caller (RedisSearchCache), so Redis
+// spends microseconds per search instead of copying megabytes into Lua.
+inline constexpr std::string_view redis_text_sync = R"lua(
+local known = {}
+for b, v in string.gmatch(ARGV[4], '(%d+):(%d+);') do known[b] = v end
+local versions = redis.call('HGETALL', P .. 'textv')
+local out = {}
+for i = 1, #versions, 2 do
+  local b, v = versions[i], versions[i + 1]
+  out[#out + 1] = b
+  out[#out + 1] = v
+  if known[b] == v then
+    out[#out + 1] = false
+  else
+    out[#out + 1] = redis.call('GET', P .. 'text:' .. b) or ''
+  end
+end
+return out
+)lua";
+
+// Read. ARGV 4.. user ids -> their hashes ({} for a user deleted meanwhile).
+inline constexpr std::string_view redis_get_users = R"lua(
+local out = {}
+for i = 4, #ARGV do out[#out + 1] = redis.call('HGETALL', P .. 'user:' .. ARGV[i]) end
 return out
 )lua";
 
@@ -297,7 +320,9 @@ return out
 inline constexpr std::string_view redis_create_session = R"lua(
 if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
 local skey = P .. 'session:' .. ARGV[4]
-if redis.call('EXISTS', skey) == 1 or redis.call('EXISTS', P .. 'user:' .. ARGV[5]) == 0 then return 0 end
+if redis.call('EXISTS', skey) == 1 or redis.call('EXISTS', P .. 'user:' .. ARGV[5]) == 0 then
+  return 0
+end
 redis.call('HSET', skey, 'user_id', ARGV[5], 'jti', ARGV[6], 'expires_at', ARGV[7], 'revoked', '0')
 local ttl = math.max(tonumber(ARGV[7]) - now_s, 0) + 60
 redis.call('EXPIRE', skey, ttl)
@@ -365,18 +390,55 @@ if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
 return put_mail(ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
 )lua";
 
-// Read. ARGV 4 now (us), 5 max -> mail hashes by next attempt, then id.
+// ARGV 4 now (us), 5 max, 6 lease (us) -> mail hashes by next attempt, then id. With a lease,
+// what is returned is claimed: its outbox score moves to now + lease, so the other instances'
+// senders skip it until the lease ends (mail_sent / mail_retry / mail_dropped end it sooner;
+// a sender that died leaves it to be sent again afterwards: at least once, never twice at once).
 inline constexpr std::string_view redis_due_mail = R"lua(
-local ids = redis.call('ZRANGEBYSCORE', P .. 'outbox', '-inf', ARGV[4], 'LIMIT', 0, tonumber(ARGV[5]))
+if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
+local ids = redis.call('ZRANGEBYSCORE', P .. 'outbox', '-inf', ARGV[4],
+                       'LIMIT', 0, tonumber(ARGV[5]))
+local lease = tonumber(ARGV[6])
+local claimed_until = string.format('%d', tonumber(ARGV[4]) + lease)
 local out = {}
-for i, m in ipairs(ids) do out[i] = redis.call('HGETALL', P .. 'mail:' .. tonumber(m)) end
+for i, m in ipairs(ids) do
+  out[i] = redis.call('HGETALL', P .. 'mail:' .. tonumber(m))
+  if lease > 0 then
+    redis.call('ZADD', P .. 'outbox', claimed_until, m)
+    redis.call('HSET', P .. 'mail_lease', tonumber(m), ARGV[3])
+  end
+end
 return out
+)lua";
+
+// ARGV 4.. the instances alive now (the names of the connections Redis has) -> how many
+// leases were released: mails claimed by an instance that died go back to their own time at
+// once, instead of waiting out the lease (a killed and restarted instance sends them).
+inline constexpr std::string_view redis_release_leases = R"lua(
+if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
+local alive = {}
+for i = 4, #ARGV do alive[ARGV[i]] = true end
+local leases = redis.call('HGETALL', P .. 'mail_lease')
+local released = 0
+for i = 1, #leases, 2 do
+  local id, holder = leases[i], leases[i + 1]
+  if not alive[holder] then
+    local next_us = redis.call('HGET', P .. 'mail:' .. id, 'next_attempt_us')
+    if next_us then
+      redis.call('ZADD', P .. 'outbox', next_us, string.format('%020d', tonumber(id)))
+    end
+    redis.call('HDEL', P .. 'mail_lease', id)
+    released = released + 1
+  end
+end
+return released
 )lua";
 
 // ARGV 4 id -> 1, or 0 when there is no such mail (sent or dropped).
 inline constexpr std::string_view redis_remove_mail = R"lua(
 if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
 redis.call('ZREM', P .. 'outbox', string.format('%020d', tonumber(ARGV[4])))
+redis.call('HDEL', P .. 'mail_lease', ARGV[4])
 return redis.call('DEL', P .. 'mail:' .. ARGV[4])
 )lua";
 
@@ -387,6 +449,7 @@ local k = P .. 'mail:' .. ARGV[4]
 if redis.call('EXISTS', k) == 0 then return 0 end
 redis.call('HSET', k, 'attempts', ARGV[5], 'next_attempt_us', ARGV[6])
 redis.call('ZADD', P .. 'outbox', ARGV[6], string.format('%020d', tonumber(ARGV[4])))
+redis.call('HDEL', P .. 'mail_lease', ARGV[4])
 return 1
 )lua";
 
@@ -398,23 +461,46 @@ return {redis.call('HGETALL', P .. 'tv'),
 
 inline std::string_view redis_script_body(RedisScript s) {
     switch (s) {
-        case RedisScript::reserve_user: return redis_reserve_user;
-        case RedisScript::create_user: return redis_create_user;
-        case RedisScript::update_user: return redis_update_user;
-        case RedisScript::delete_user: return redis_delete_user;
-        case RedisScript::lookup_user: return redis_lookup_user;
-        case RedisScript::list_users: return redis_list_users;
-        case RedisScript::create_session: return redis_create_session;
-        case RedisScript::rotate_refresh: return redis_rotate_refresh;
-        case RedisScript::revoke_session: return redis_revoke_session;
-        case RedisScript::record_failure: return redis_record_failure;
-        case RedisScript::append_audit: return redis_append_audit;
-        case RedisScript::enqueue_mail: return redis_enqueue_mail;
-        case RedisScript::due_mail: return redis_due_mail;
-        case RedisScript::remove_mail: return redis_remove_mail;
-        case RedisScript::retry_mail: return redis_retry_mail;
-        case RedisScript::validation_state: return redis_validation_state;
-        case RedisScript::count: break;
+        case RedisScript::reserve_user:
+            return redis_reserve_user;
+        case RedisScript::create_user:
+            return redis_create_user;
+        case RedisScript::update_user:
+            return redis_update_user;
+        case RedisScript::delete_user:
+            return redis_delete_user;
+        case RedisScript::lookup_user:
+            return redis_lookup_user;
+        case RedisScript::list_users:
+            return redis_list_users;
+        case RedisScript::create_session:
+            return redis_create_session;
+        case RedisScript::rotate_refresh:
+            return redis_rotate_refresh;
+        case RedisScript::revoke_session:
+            return redis_revoke_session;
+        case RedisScript::record_failure:
+            return redis_record_failure;
+        case RedisScript::append_audit:
+            return redis_append_audit;
+        case RedisScript::enqueue_mail:
+            return redis_enqueue_mail;
+        case RedisScript::due_mail:
+            return redis_due_mail;
+        case RedisScript::remove_mail:
+            return redis_remove_mail;
+        case RedisScript::retry_mail:
+            return redis_retry_mail;
+        case RedisScript::validation_state:
+            return redis_validation_state;
+        case RedisScript::text_sync:
+            return redis_text_sync;
+        case RedisScript::get_users:
+            return redis_get_users;
+        case RedisScript::release_leases:
+            return redis_release_leases;
+        case RedisScript::count:
+            break;
     }
     return {};
 }

@@ -9,6 +9,7 @@
 #include "store/redis_call.hpp"
 #include "store/redis_codec.hpp"
 #include "store/redis_connection.hpp"
+#include "store/redis_search_cache.hpp"
 #include "store/redis_subscriber.hpp"
 
 namespace authd::store {
@@ -22,29 +23,42 @@ std::string key(std::string_view kind, std::string_view id) {
     k += id;
     return k;
 }
-std::string key(std::string_view kind, int64_t id) { return key(kind, std::to_string(id)); }
+std::string key(std::string_view kind, int64_t id) {
+    return key(kind, std::to_string(id));
+}
 
 const char* script_name(RedisScript s) {
     static const char* const names[] = {
-        "reserve_user", "create_user",    "update_user",    "delete_user",  "lookup_user",  "list_users",
-        "create_session", "rotate_refresh", "revoke_session", "record_failure", "append_audit",
-        "enqueue_mail", "due_mail",       "remove_mail",    "retry_mail",   "validation_state"};
+        "reserve_user",     "create_user",    "update_user",    "delete_user",    "lookup_user",
+        "list_users",       "create_session", "rotate_refresh", "revoke_session", "record_failure",
+        "append_audit",     "enqueue_mail",   "due_mail",       "remove_mail",    "retry_mail",
+        "validation_state", "text_sync",      "get_users",      "release_leases"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(RedisScript::count));
     return names[static_cast<size_t>(s)];
 }
 
 bool patch_changes_more_than_login(const UserPatch& p) {
-    return p.email || p.first_name || p.last_name || p.phone_number || p.address || p.password_hash ||
-           p.role || p.is_active || p.email_verified || p.bump_token_version;
+    return p.email || p.first_name || p.last_name || p.phone_number || p.address ||
+           p.password_hash || p.role || p.is_active || p.email_verified || p.bump_token_version;
 }
 
 // ---- reply decoders (each gets a non-null, non-error reply) ---------------------------------
 
-std::optional<User> decode_user_reply(const redisReply* r) { return decode_user(r); }
-bool decode_true(const redisReply* r) { return reply_int_or(r, 0) == 1; }
-int64_t decode_int(const redisReply* r) { return reply_int_or(r, 0); }
-size_t decode_size(const redisReply* r) { return static_cast<size_t>(std::max<int64_t>(reply_int_or(r, 0), 0)); }
-bool decode_any(const redisReply*) { return true; }
+std::optional<User> decode_user_reply(const redisReply* r) {
+    return decode_user(r);
+}
+bool decode_true(const redisReply* r) {
+    return reply_int_or(r, 0) == 1;
+}
+int64_t decode_int(const redisReply* r) {
+    return reply_int_or(r, 0);
+}
+size_t decode_size(const redisReply* r) {
+    return static_cast<size_t>(std::max<int64_t>(reply_int_or(r, 0), 0));
+}
+bool decode_any(const redisReply*) {
+    return true;
+}
 
 struct CreateReply {
     bool ok = false;
@@ -63,10 +77,17 @@ CreateReply decode_create(const redisReply* r) {
 RotateResult decode_rotate(const redisReply* r) {
     RotateResult out;
     switch (reply_int_or(reply_element(r, 0), 3)) {
-        case 0: out.status = RotateStatus::rotated; break;
-        case 1: out.status = RotateStatus::reused; break;
-        case 2: out.status = RotateStatus::revoked; break;
-        default: return RotateResult{};
+        case 0:
+            out.status = RotateStatus::rotated;
+            break;
+        case 1:
+            out.status = RotateStatus::reused;
+            break;
+        case 2:
+            out.status = RotateStatus::revoked;
+            break;
+        default:
+            return RotateResult{};
     }
     out.user_id = reply_int_or(reply_element(r, 1), 0);
     out.expires_at = reply_int_or(reply_element(r, 2), 0);
@@ -99,6 +120,15 @@ UserPage decode_page(const redisReply* r) {
     return page;
 }
 
+std::optional<std::vector<User>> decode_users(const redisReply* r) {
+    std::vector<User> out;
+    for (size_t i = 0; reply_element(r, i); ++i) {
+        if (auto u = decode_user(reply_element(r, i)))
+            out.push_back(std::move(*u));  // {}: deleted meanwhile
+    }
+    return out;
+}
+
 std::vector<AuditRecord> decode_audits(const redisReply* r) {
     std::vector<AuditRecord> out;
     for (size_t i = 0; reply_element(r, i); ++i) {
@@ -122,8 +152,9 @@ std::optional<ValidationState> decode_state(const redisReply* r) {
     ValidationState v;
     v.token_versions.reserve(versions->elements / 2);
     for (size_t i = 0; i + 1 < versions->elements; i += 2) {
-        v.token_versions.emplace_back(reply_int_or(versions->element[i], 0),
-                                      static_cast<uint32_t>(reply_int_or(versions->element[i + 1], 0)));
+        v.token_versions.emplace_back(
+            reply_int_or(versions->element[i], 0),
+            static_cast<uint32_t>(reply_int_or(versions->element[i + 1], 0)));
     }
     std::sort(v.token_versions.begin(), v.token_versions.end());
     for (size_t i = 0; i + 1 < revoked->elements; i += 2) {
@@ -137,17 +168,24 @@ struct EpochReply {
     bool answered = false;
     std::string epoch;  // empty: the key is gone
 };
-EpochReply decode_epoch(const redisReply* r) { return {true, std::string(reply_view(r))}; }
+EpochReply decode_epoch(const redisReply* r) {
+    return {true, std::string(reply_view(r))};
+}
 
 }  // namespace
 
 // ---- lifecycle and plumbing ------------------------------------------------------------------
 
-RedisStore::RedisStore(RedisStoreOptions options, std::shared_ptr<const RedisEndpoint> endpoint, std::string epoch,
-                       std::string origin)
-    : options_(std::move(options)), endpoint_(std::move(endpoint)), epoch_(std::move(epoch)), origin_(std::move(origin)) {}
+RedisStore::RedisStore(RedisStoreOptions options, std::shared_ptr<const RedisEndpoint> endpoint,
+                       std::string epoch, std::string origin)
+    : options_(std::move(options)),
+      endpoint_(std::move(endpoint)),
+      epoch_(std::move(epoch)),
+      origin_(std::move(origin)) {}
 
-RedisStore::~RedisStore() { close(); }
+RedisStore::~RedisStore() {
+    close();
+}
 
 void RedisStore::close() {
     if (closed_) return;
@@ -161,7 +199,33 @@ void RedisStore::set_change_listener(ChangeListener* listener) {
     if (subscriber_) subscriber_->set_listener(listener);
 }
 
-bool RedisStore::subscribed() const { return subscriber_ && subscriber_->subscribed(); }
+bool RedisStore::subscribed() const {
+    return subscriber_ && subscriber_->subscribed();
+}
+
+void RedisStore::append_metrics(std::string& out) const {
+    auto metric = [&out](const char* name, const char* type, const char* help, uint64_t v) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+               name + " " + std::to_string(v) + "\n";
+    };
+    auto relaxed = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    metric("authd_store_redis_subscribed", "gauge",
+           "1 while the change subscription (other instances' revocations) is up.",
+           subscribed() ? 1 : 0);
+    metric("authd_store_redis_data_lost", "gauge",
+           "1 when Redis no longer holds this store's data (writes refused).", data_lost() ? 1 : 0);
+    metric("authd_store_redis_resyncs_total", "counter",
+           "Full validation-state reloads after (re)subscribing.",
+           subscriber_ ? subscriber_->resyncs() : 0);
+    metric("authd_store_redis_connects_total", "counter", "Connections made to Redis.",
+           relaxed(endpoint_->connects));
+    metric("authd_store_redis_timeouts_total", "counter",
+           "Connections dropped because Redis answered late.", relaxed(endpoint_->timeouts));
+    metric("authd_store_redis_unavailable_total", "counter",
+           "Store calls that got no answer (Redis down or late).", relaxed(unavailable_calls_));
+    metric("authd_store_redis_refused_total", "counter",
+           "Store calls Redis answered with an error.", relaxed(refused_calls_));
+}
 
 RedisArgs RedisStore::script_args(RedisScript s, int64_t now) const {
     RedisArgs a;
@@ -179,11 +243,12 @@ bool RedisStore::log_allowed() {
 void RedisStore::note_data_lost(bool lost) {
     bool was = data_lost_.exchange(lost);
     if (lost && !was) {
-        core::log_error("redis",
-                        "Redis no longer holds this authd store (its epoch key is gone: restarted without "
-                        "persistence, or flushed). Writes are refused and /readyz answers 503. Restore Redis "
-                        "from its append-only file or backup, or restart every authd instance to start a new, "
-                        "empty store (and then rotate AUTHD_SECRET_KEY: user ids will be handed out again).");
+        core::log_error(
+            "redis",
+            "Redis no longer holds this authd store (its epoch key is gone: restarted without "
+            "persistence, or flushed). Writes are refused and /readyz answers 503. Restore Redis "
+            "from its append-only file or backup, or restart every authd instance to start a new, "
+            "empty store (and then rotate AUTHD_SECRET_KEY: user ids will be handed out again).");
     } else if (!lost && was) {
         core::log_info("redis", "Redis holds this authd store again");
     }
@@ -191,15 +256,21 @@ void RedisStore::note_data_lost(bool lost) {
 
 template <class T>
 void RedisStore::note(const RedisCall<T>& call, std::string_view what) {
+    if (call.status() == RedisCallStatus::unavailable) {
+        unavailable_calls_.fetch_add(1, std::memory_order_relaxed);
+    }
     if (call.status() != RedisCallStatus::error) return;
+    refused_calls_.fetch_add(1, std::memory_order_relaxed);
     const std::string& e = call.error();
     if (e.starts_with("AUTHD_EPOCH")) {
         note_data_lost(true);
         return;
     }
     // A failover turned our address into a replica: reconnect (a proxy may point elsewhere now).
-    if (e.starts_with("READONLY") && call.connection()) call.connection()->reset("Redis answered READONLY");
-    if (log_allowed()) core::log_error("redis", "Redis refused a command", {{"command", what}, {"error", e}});
+    if (e.starts_with("READONLY") && call.connection())
+        call.connection()->reset("Redis answered READONLY");
+    if (log_allowed())
+        core::log_error("redis", "Redis refused a command", {{"command", what}, {"error", e}});
 }
 
 template <class T>
@@ -211,7 +282,8 @@ Task<T> RedisStore::command(RedisArgs args, T (*decode)(const redisReply*), T fa
 }
 
 template <class T>
-Task<T> RedisStore::script(RedisScript s, RedisArgs args, T (*decode)(const redisReply*), T failure) {
+Task<T> RedisStore::script(RedisScript s, RedisArgs args, T (*decode)(const redisReply*),
+                           T failure) {
     RedisConnection* connection = RedisConnection::for_this_thread(endpoint_);
     bool noscript = false;
     T result = failure;
@@ -246,7 +318,8 @@ Task<CreateUserResult> RedisStore::create_user(User user, MailComposer mail) {
         // leaves a gap in the ids, as a database sequence would.
         RedisArgs r = script_args(RedisScript::reserve_user, now);
         r.add(username_key).add(email_key);
-        CreateReply res = co_await script<CreateReply>(RedisScript::reserve_user, std::move(r), decode_create, CreateReply{});
+        CreateReply res = co_await script<CreateReply>(RedisScript::reserve_user, std::move(r),
+                                                       decode_create, CreateReply{});
         if (!res.ok) co_return CreateUserResult{};
         if (res.id <= 0) {
             CreateUserResult taken;
@@ -261,15 +334,22 @@ Task<CreateUserResult> RedisStore::create_user(User user, MailComposer mail) {
     }
     RedisArgs a = script_args(RedisScript::create_user, now);
     a.add(reserved).add(username_key).add(email_key).add(search_text(user));
-    a.add(role_digit(user.role)).add(bool_digit(user.is_active)).add(static_cast<int64_t>(user.token_version));
+    a.add(role_digit(user.role))
+        .add(bool_digit(user.is_active))
+        .add(static_cast<int64_t>(user.token_version));
     if (composed) {
-        a.add("1").add(composed->to).add(composed->subject).add(composed->text_body).add(composed->html_body);
+        a.add("1")
+            .add(composed->to)
+            .add(composed->subject)
+            .add(composed->text_body)
+            .add(composed->html_body);
         a.add(composed->next_attempt_us);
     } else {
         a.add("0").add("").add("").add("").add("").add("0");
     }
     append_user_fields(a, user);
-    CreateReply c = co_await script<CreateReply>(RedisScript::create_user, std::move(a), decode_create, CreateReply{});
+    CreateReply c = co_await script<CreateReply>(RedisScript::create_user, std::move(a),
+                                                 decode_create, CreateReply{});
     CreateUserResult result;
     if (!c.ok) co_return result;
     result.username_taken = c.username_taken;
@@ -291,24 +371,28 @@ Task<std::optional<User>> RedisStore::find_user(int64_t id) {
 Task<std::optional<User>> RedisStore::find_user_by_username(std::string username) {
     RedisArgs a = script_args(RedisScript::lookup_user, now_us());
     a.add("username").add(fold_case(username));
-    co_return co_await script<std::optional<User>>(RedisScript::lookup_user, std::move(a), decode_user_reply,
-                                                   std::nullopt);
+    co_return co_await script<std::optional<User>>(RedisScript::lookup_user, std::move(a),
+                                                   decode_user_reply, std::nullopt);
 }
 
 Task<std::optional<User>> RedisStore::find_user_by_email(std::string email) {
     RedisArgs a = script_args(RedisScript::lookup_user, now_us());
     a.add("email").add(fold_case(email));
-    co_return co_await script<std::optional<User>>(RedisScript::lookup_user, std::move(a), decode_user_reply,
-                                                   std::nullopt);
+    co_return co_await script<std::optional<User>>(RedisScript::lookup_user, std::move(a),
+                                                   decode_user_reply, std::nullopt);
 }
 
 Task<std::optional<User>> RedisStore::update_user(int64_t id, UserPatch p) {
     const bool more_than_login = patch_changes_more_than_login(p);
-    if (!more_than_login && !p.last_login_us) co_return co_await find_user(id);  // nothing to change
+    if (!more_than_login && !p.last_login_us)
+        co_return co_await find_user(id);  // nothing to change
     RedisArgs a = script_args(RedisScript::update_user, now_us());
     a.add(id);
-    a.add(bool_digit(p.email.has_value())).add(p.email ? fold_case(*p.email) : "").add(p.email ? search_field(*p.email) : "");
-    a.add(bool_digit(p.first_name.has_value())).add(p.first_name ? search_field(*p.first_name) : "");
+    a.add(bool_digit(p.email.has_value()))
+        .add(p.email ? fold_case(*p.email) : "")
+        .add(p.email ? search_field(*p.email) : "");
+    a.add(bool_digit(p.first_name.has_value()))
+        .add(p.first_name ? search_field(*p.first_name) : "");
     a.add(bool_digit(p.last_name.has_value())).add(p.last_name ? search_field(*p.last_name) : "");
     a.add(p.role ? role_digit(*p.role) : "").add(p.is_active ? bool_digit(*p.is_active) : "");
     a.add(bool_digit(p.bump_token_version)).add(bool_digit(more_than_login));
@@ -322,8 +406,8 @@ Task<std::optional<User>> RedisStore::update_user(int64_t id, UserPatch p) {
     if (p.is_active) a.add("is_active").add(bool_digit(*p.is_active));
     if (p.email_verified) a.add("email_verified").add(bool_digit(*p.email_verified));
     if (p.last_login_us) a.add("last_login_us").add(*p.last_login_us);
-    co_return co_await script<std::optional<User>>(RedisScript::update_user, std::move(a), decode_user_reply,
-                                                   std::nullopt);
+    co_return co_await script<std::optional<User>>(RedisScript::update_user, std::move(a),
+                                                   decode_user_reply, std::nullopt);
 }
 
 Task<bool> RedisStore::delete_user(int64_t id) {
@@ -333,17 +417,41 @@ Task<bool> RedisStore::delete_user(int64_t id) {
 }
 
 Task<UserPage> RedisStore::list_users(UserQuery q) {
-    std::string needle;
-    if (!q.search.empty()) {
-        std::optional<std::string> n = search_needle(q.search);
-        if (!n) co_return UserPage{};  // a control character matches no user
-        needle = std::move(*n);
-    }
+    if (!q.search.empty()) co_return co_await search_users(std::move(q));
+    // Filters only: a page of the sorted set of that filter, in one script.
     RedisArgs a = script_args(RedisScript::list_users, now_us());
-    a.add(needle).add(q.role ? role_digit(*q.role) : "").add(q.is_active ? bool_digit(*q.is_active) : "");
+    a.add(q.role ? role_digit(*q.role) : "").add(q.is_active ? bool_digit(*q.is_active) : "");
     a.add(static_cast<int64_t>(std::min<size_t>(q.offset, max_page_bound)));
     a.add(static_cast<int64_t>(std::min<size_t>(q.limit, max_page_bound)));
-    co_return co_await script<UserPage>(RedisScript::list_users, std::move(a), decode_page, UserPage{});
+    const UserPage failed;
+    co_return co_await script<UserPage>(RedisScript::list_users, std::move(a), decode_page, failed);
+}
+
+// A search: bring this instance's copy of the search blobs up to date (only changed blobs
+// travel), scan it here, then fetch the page's users.
+Task<UserPage> RedisStore::search_users(UserQuery q) {
+    std::optional<std::string> needle = search_needle(q.search);
+    if (!needle) co_return UserPage{};  // a control character matches no user
+    RedisArgs sync = script_args(RedisScript::text_sync, now_us());
+    sync.add(search_cache_.known_versions());
+    const RedisTextSync no_sync;
+    RedisTextSync changed = co_await script<RedisTextSync>(RedisScript::text_sync, std::move(sync),
+                                                           decode_text_sync, no_sync);
+    if (!changed.ok) co_return UserPage{};
+    search_cache_.apply(std::move(changed));
+    RedisSearchCache::Hits hits =
+        search_cache_.search(*needle, q.role, q.is_active, q.offset, q.limit);
+    UserPage page;
+    page.total = hits.total;
+    if (hits.ids.empty()) co_return page;
+    RedisArgs get = script_args(RedisScript::get_users, now_us());
+    for (int64_t id : hits.ids) get.add(id);
+    const std::optional<std::vector<User>> no_users;
+    std::optional<std::vector<User>> users = co_await script<std::optional<std::vector<User>>>(
+        RedisScript::get_users, std::move(get), decode_users, no_users);
+    if (!users) co_return UserPage{};
+    page.items = std::move(*users);
+    co_return page;
 }
 
 Task<size_t> RedisStore::count_users() {
@@ -361,17 +469,19 @@ Task<bool> RedisStore::create_session(Session s) {
     co_return co_await script<bool>(RedisScript::create_session, std::move(a), decode_true, false);
 }
 
-Task<RotateResult> RedisStore::rotate_refresh(std::string sid, std::string presented_jti, std::string new_jti,
-                                              int64_t new_expires_at) {
+Task<RotateResult> RedisStore::rotate_refresh(std::string sid, std::string presented_jti,
+                                              std::string new_jti, int64_t new_expires_at) {
     RedisArgs a = script_args(RedisScript::rotate_refresh, now_us());
     a.add(sid).add(presented_jti).add(new_jti).add(new_expires_at);
-    co_return co_await script<RotateResult>(RedisScript::rotate_refresh, std::move(a), decode_rotate, RotateResult{});
+    co_return co_await script<RotateResult>(RedisScript::rotate_refresh, std::move(a),
+                                            decode_rotate, RotateResult{});
 }
 
 Task<RevokeResult> RedisStore::revoke_session(std::string sid) {
     RedisArgs a = script_args(RedisScript::revoke_session, now_us());
     a.add(sid);
-    co_return co_await script<RevokeResult>(RedisScript::revoke_session, std::move(a), decode_revoke, RevokeResult{});
+    co_return co_await script<RevokeResult>(RedisScript::revoke_session, std::move(a),
+                                            decode_revoke, RevokeResult{});
 }
 
 // ---- login throttling --------------------------------------------------------------------------
@@ -379,7 +489,8 @@ Task<RevokeResult> RedisStore::revoke_session(std::string sid) {
 Task<LoginFailures> RedisStore::login_failures(std::string k) {
     RedisArgs a;
     a.add("HMGET").add(key("fail:", k)).add("count").add("ends_us");
-    FailureWindow w = co_await command<FailureWindow>(std::move(a), decode_failures, FailureWindow{});
+    FailureWindow w =
+        co_await command<FailureWindow>(std::move(a), decode_failures, FailureWindow{});
     int64_t now = now_us();
     if (w.count <= 0 || w.ends_us <= now) co_return LoginFailures{};
     co_return LoginFailures{static_cast<uint32_t>(w.count), (w.ends_us - now + 999999) / 1000000};
@@ -389,10 +500,11 @@ Task<LoginFailures> RedisStore::record_login_failure(std::string k, int64_t wind
     int64_t now = now_us();
     RedisArgs a = script_args(RedisScript::record_failure, now);
     a.add(k).add(window_seconds);
-    FailureWindow w = co_await script<FailureWindow>(RedisScript::record_failure, std::move(a), decode_failures,
-                                                     FailureWindow{});
+    FailureWindow w = co_await script<FailureWindow>(RedisScript::record_failure, std::move(a),
+                                                     decode_failures, FailureWindow{});
     if (w.count <= 0) co_return LoginFailures{};
-    co_return LoginFailures{static_cast<uint32_t>(w.count), std::max<int64_t>((w.ends_us - now + 999999) / 1000000, 0)};
+    co_return LoginFailures{static_cast<uint32_t>(w.count),
+                            std::max<int64_t>((w.ends_us - now + 999999) / 1000000, 0)};
 }
 
 Task<void> RedisStore::clear_login_failures(std::string k) {
@@ -401,7 +513,8 @@ Task<void> RedisStore::clear_login_failures(std::string k) {
     co_await command<bool>(std::move(a), decode_any, false);
 }
 
-// ---- audit ---------------------------------------------------------------------------------------
+// ---- audit
+// ---------------------------------------------------------------------------------------
 
 Task<bool> RedisStore::append_audit(AuditRecord record) {
     RedisArgs a = script_args(RedisScript::append_audit, now_us());
@@ -412,56 +525,105 @@ Task<bool> RedisStore::append_audit(AuditRecord record) {
 Task<std::vector<AuditRecord>> RedisStore::audit_for(int64_t target_id) {
     RedisArgs a;
     a.add("LRANGE").add(key("audit:", target_id)).add("0").add("-1");
-    co_return co_await command<std::vector<AuditRecord>>(std::move(a), decode_audits, std::vector<AuditRecord>{});
+    co_return co_await command<std::vector<AuditRecord>>(std::move(a), decode_audits,
+                                                         std::vector<AuditRecord>{});
 }
 
-// ---- mail outbox ---------------------------------------------------------------------------------
+// ---- mail outbox
+// ---------------------------------------------------------------------------------
 
 Task<int64_t> RedisStore::enqueue_mail(OutboxMail m) {
     RedisArgs a = script_args(RedisScript::enqueue_mail, now_us());
     a.add(m.to).add(m.subject).add(m.text_body).add(m.html_body).add(m.next_attempt_us);
-    co_return co_await script<int64_t>(RedisScript::enqueue_mail, std::move(a), decode_int, int64_t{0});
+    co_return co_await script<int64_t>(RedisScript::enqueue_mail, std::move(a), decode_int,
+                                       int64_t{0});
 }
 
 Task<std::vector<OutboxMail>> RedisStore::due_mail(int64_t now, size_t max) {
     RedisArgs a = script_args(RedisScript::due_mail, now_us());
     a.add(now).add(static_cast<int64_t>(std::min<size_t>(max, max_page_bound)));
-    co_return co_await script<std::vector<OutboxMail>>(RedisScript::due_mail, std::move(a), decode_mails,
-                                                       std::vector<OutboxMail>{});
+    a.add(static_cast<int64_t>(options_.mail_lease.count()) * 1000);
+    co_return co_await script<std::vector<OutboxMail>>(RedisScript::due_mail, std::move(a),
+                                                       decode_mails, std::vector<OutboxMail>{});
 }
 
 Task<void> RedisStore::mail_sent(int64_t id) {
     RedisArgs a = script_args(RedisScript::remove_mail, now_us());
     a.add(id);
-    int64_t removed = co_await script<int64_t>(RedisScript::remove_mail, std::move(a), decode_int, int64_t{-1});
-    if (removed < 0 && log_allowed()) core::log_warn("redis", "could not mark a mail sent", {{"mail_id", std::to_string(id)}});
+    int64_t removed =
+        co_await script<int64_t>(RedisScript::remove_mail, std::move(a), decode_int, int64_t{-1});
+    if (removed < 0 && log_allowed())
+        core::log_warn("redis", "could not mark a mail sent", {{"mail_id", std::to_string(id)}});
 }
 
 Task<void> RedisStore::mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) {
     RedisArgs a = script_args(RedisScript::retry_mail, now_us());
     a.add(id).add(static_cast<int64_t>(attempts)).add(next_attempt_us);
-    int64_t done = co_await script<int64_t>(RedisScript::retry_mail, std::move(a), decode_int, int64_t{-1});
-    if (done < 0 && log_allowed()) core::log_warn("redis", "could not reschedule a mail", {{"mail_id", std::to_string(id)}});
+    int64_t done =
+        co_await script<int64_t>(RedisScript::retry_mail, std::move(a), decode_int, int64_t{-1});
+    if (done < 0 && log_allowed())
+        core::log_warn("redis", "could not reschedule a mail", {{"mail_id", std::to_string(id)}});
 }
 
 Task<void> RedisStore::mail_dropped(int64_t id) {
     RedisArgs a = script_args(RedisScript::remove_mail, now_us());
     a.add(id);
-    int64_t removed = co_await script<int64_t>(RedisScript::remove_mail, std::move(a), decode_int, int64_t{-1});
-    if (removed < 0 && log_allowed()) core::log_warn("redis", "could not drop a mail", {{"mail_id", std::to_string(id)}});
+    int64_t removed =
+        co_await script<int64_t>(RedisScript::remove_mail, std::move(a), decode_int, int64_t{-1});
+    if (removed < 0 && log_allowed())
+        core::log_warn("redis", "could not drop a mail", {{"mail_id", std::to_string(id)}});
 }
 
-// ---- validation and health -------------------------------------------------------------------------
+// ---- validation and health
+// -------------------------------------------------------------------------
 
 Task<std::optional<ValidationState>> RedisStore::try_load_validation_state() {
     RedisArgs a = script_args(RedisScript::validation_state, now_us());
-    co_return co_await script<std::optional<ValidationState>>(RedisScript::validation_state, std::move(a),
-                                                              decode_state, std::nullopt);
+    co_return co_await script<std::optional<ValidationState>>(
+        RedisScript::validation_state, std::move(a), decode_state, std::nullopt);
 }
 
 Task<ValidationState> RedisStore::load_validation_state() {
     std::optional<ValidationState> state = co_await try_load_validation_state();
     co_return state ? std::move(*state) : ValidationState{};
+}
+
+namespace {
+struct ClientList {
+    bool ok = false;
+    std::vector<std::string> instances;
+};
+ClientList decode_client_list(const redisReply* r) {
+    if (r->type != REDIS_REPLY_STRING) return ClientList{};
+    return ClientList{true, instances_in_client_list(reply_view(r))};
+}
+}  // namespace
+
+Task<void> RedisStore::release_dead_leases() {
+    if (client_list_refused_.load(std::memory_order_relaxed)) co_return;
+    RedisArgs list;
+    list.add("CLIENT").add("LIST");
+    const ClientList none;  // RedisCall keeps a reference to it
+    RedisCall<ClientList> call(RedisConnection::for_this_thread(endpoint_), list,
+                               decode_client_list, none);
+    ClientList live = co_await call;
+    if (call.status() == RedisCallStatus::error) {
+        client_list_refused_.store(true, std::memory_order_relaxed);
+        core::log_warn(
+            "redis",
+            "CLIENT LIST is refused: mails held by a stopped instance wait out their lease",
+            {{"error", call.error()}});
+        co_return;
+    }
+    if (!live.ok) co_return;
+    RedisArgs a = script_args(RedisScript::release_leases, now_us());
+    for (const std::string& instance : live.instances) a.add(instance);
+    int64_t released =
+        co_await script<int64_t>(RedisScript::release_leases, std::move(a), decode_int, int64_t{0});
+    if (released > 0) {
+        core::log_info("redis", "released mails claimed by instances that stopped",
+                       {{"mails", std::to_string(released)}});
+    }
 }
 
 Task<bool> RedisStore::ping() {

@@ -14,6 +14,11 @@
 // log it; reads return nothing: nullopt, empty lists). While a connection is down, calls
 // fail at once; it reconnects on use after a backoff (100 ms doubling to 5 s).
 //
+// Shared outbox: due_mail leases what it returns (RedisStoreOptions::mail_lease) so that the
+// senders of several instances never send one mail at once. create_user with a composer
+// reserves the id first and composes before the create script runs, so in a lost race the
+// composer may have run for a user that is then not created (its mail is discarded).
+//
 // Data loss: at first start the store writes a random epoch into Redis; every write script
 // checks it. If Redis comes back empty (restarted without persistence, or flushed), writes
 // are refused, ping() answers false (GET /readyz 503) and an error is logged, until Redis
@@ -31,6 +36,7 @@
 #include "core/clock.hpp"
 #include "store/redis_endpoint.hpp"
 #include "store/redis_scripts.hpp"
+#include "store/redis_search_cache.hpp"
 #include "store/store.hpp"
 
 namespace authd::store {
@@ -48,15 +54,20 @@ struct RedisStoreOptions {
     core::Millis command_timeout{2000};
     core::Millis open_timeout{3000};  // connecting and preparing the scripts at open()
     bool subscribe = true;            // run the change subscriber (needed by a server)
+    // due_mail claims the mails it returns for this long, so that two instances never send
+    // one mail at once (longer than a send can take). Zero: a plain read, as the embedded store.
+    core::Millis mail_lease{60000};
+    // How often the subscriber releases what stopped instances held (release_dead_leases).
+    core::Millis housekeeping_period{5000};
 };
 
 class RedisStore final : public Store {
-public:
+  public:
     // Parses the URL, connects (bounded by open_timeout), selects the db, prepares the
     // scripts and the epoch, and starts the subscriber. nullptr with a clear `error` when
     // Redis cannot be reached or refuses.
-    static std::unique_ptr<RedisStore> open(const std::string& url, const RedisStoreOptions& options,
-                                            std::string& error);
+    static std::unique_ptr<RedisStore> open(const std::string& url,
+                                            const RedisStoreOptions& options, std::string& error);
     ~RedisStore() override;
 
     void set_change_listener(ChangeListener* listener) override;
@@ -71,8 +82,8 @@ public:
     Task<size_t> count_users() override;
 
     Task<bool> create_session(Session session) override;
-    Task<RotateResult> rotate_refresh(std::string sid, std::string presented_jti, std::string new_jti,
-                                      int64_t new_expires_at) override;
+    Task<RotateResult> rotate_refresh(std::string sid, std::string presented_jti,
+                                      std::string new_jti, int64_t new_expires_at) override;
     Task<RevokeResult> revoke_session(std::string sid) override;
 
     Task<LoginFailures> login_failures(std::string key) override;
@@ -92,6 +103,9 @@ public:
     // True when Redis answers and still holds this store's data (its epoch).
     Task<bool> ping() override;
 
+    // authd_store_redis_*: subscription, lost data, connects, timeouts, failed calls.
+    void append_metrics(std::string& out) const override;
+
     // Stops the subscriber; connections of loop threads are dropped as they go idle.
     void close() override;
 
@@ -99,16 +113,21 @@ public:
     // not mistake a failure for an empty store).
     Task<std::optional<ValidationState>> try_load_validation_state();
 
+    // Mails claimed by instances that are gone (not in CLIENT LIST any more) are due again.
+    // The subscriber runs it every few seconds; at open it runs once, synchronously.
+    Task<void> release_dead_leases();
+
     // Whether the last look found Redis without this store's data (see above).
     bool data_lost() const { return data_lost_.load(std::memory_order_relaxed); }
     bool subscribed() const;
     const std::string& origin() const { return origin_; }
 
-private:
-    RedisStore(RedisStoreOptions options, std::shared_ptr<const RedisEndpoint> endpoint, std::string epoch,
-               std::string origin);
+  private:
+    RedisStore(RedisStoreOptions options, std::shared_ptr<const RedisEndpoint> endpoint,
+               std::string epoch, std::string origin);
 
     int64_t now_us() const { return options_.clock_us(); }
+    Task<UserPage> search_users(UserQuery query);
     RedisArgs script_args(RedisScript script, int64_t now_us) const;
     template <class T>
     Task<T> command(RedisArgs args, T (*decode)(const redisReply*), T failure);
@@ -125,9 +144,13 @@ private:
     std::string origin_;  // this instance's id in published changes
     std::array<std::string, static_cast<size_t>(RedisScript::count)> sha_;
     std::array<std::string, static_cast<size_t>(RedisScript::count)> source_;
+    RedisSearchCache search_cache_;  // shared by the loops (locks inside)
     std::unique_ptr<RedisSubscriber> subscriber_;
     std::atomic<bool> data_lost_{false};
     std::atomic<int64_t> last_log_us_{0};
+    std::atomic<bool> client_list_refused_{false};  // CLIENT LIST disabled: leases just expire
+    std::atomic<uint64_t> unavailable_calls_{0};    // no answer: down, backing off, timed out
+    std::atomic<uint64_t> refused_calls_{0};        // error replies (lost data, READONLY, ...)
     bool closed_ = false;
 };
 

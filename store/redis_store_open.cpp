@@ -5,9 +5,13 @@
 #include <sys/random.h>
 
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/log.hpp"
+#include "store/redis_codec.hpp"
+#include "store/redis_connection.hpp"
 #include "store/redis_store.hpp"
 #include "store/redis_subscriber.hpp"
 
@@ -34,10 +38,11 @@ std::string random_hex(size_t bytes) {
 
 // A blocking hiredis connection with a timeout on every reply; used at open only.
 class SyncRedis {
-public:
+  public:
     SyncRedis(const RedisUrl& where, std::string shown, core::Millis timeout)
         : shown_(std::move(shown)), timeout_(timeout) {
-        timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+        timeval tv{static_cast<time_t>(timeout.count() / 1000),
+                   static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
         ctx_ = redisConnectWithTimeout(where.host.c_str(), where.port, tv);
         if (ctx_ && !ctx_->err) redisSetTimeout(ctx_, tv);
     }
@@ -65,17 +70,19 @@ public:
         ReplyPtr reply(raw, freeReplyObject);
         if (!reply) {
             error = "Redis at " + shown_ + " did not answer " + args[0] + " within " +
-                    std::to_string(timeout_.count()) + " ms (" + (ctx_->errstr[0] ? ctx_->errstr : "no reply") + ")";
+                    std::to_string(timeout_.count()) + " ms (" +
+                    (ctx_->errstr[0] ? ctx_->errstr : "no reply") + ")";
             return ReplyPtr(nullptr, freeReplyObject);
         }
         if (reply->type == REDIS_REPLY_ERROR) {
-            error = "Redis at " + shown_ + " refused " + args[0] + ": " + std::string(reply->str, reply->len);
+            error = "Redis at " + shown_ + " refused " + args[0] + ": " +
+                    std::string(reply->str, reply->len);
             return ReplyPtr(nullptr, freeReplyObject);
         }
         return reply;
     }
 
-private:
+  private:
     redisContext* ctx_ = nullptr;
     std::string shown_;
     core::Millis timeout_;
@@ -95,15 +102,48 @@ void check_persistence(SyncRedis& redis) {
     std::string fsync = config_value(redis, "appendfsync");
     std::string policy = config_value(redis, "maxmemory-policy");
     if (aof == "no") {
-        core::log_warn("redis", "Redis runs without the append-only file (appendonly no): a Redis crash "
-                                "loses acknowledged signups, password changes and revocations; set appendonly yes");
+        core::log_warn(
+            "redis",
+            "Redis runs without the append-only file (appendonly no): a Redis crash "
+            "loses acknowledged signups, password changes and revocations; set appendonly yes");
     } else if (aof == "yes" && fsync != "always") {
-        core::log_warn("redis", "Redis appendfsync is not 'always': a Redis crash can lose about the last "
-                                "second of acknowledged writes", {{"appendfsync", fsync}});
+        core::log_warn("redis",
+                       "Redis appendfsync is not 'always': a Redis crash can lose about the last "
+                       "second of acknowledged writes",
+                       {{"appendfsync", fsync}});
     }
     if (!policy.empty() && policy != "noeviction") {
-        core::log_warn("redis", "Redis may evict keys under memory pressure (users and sessions would vanish); "
-                                "set maxmemory-policy noeviction", {{"maxmemory-policy", policy}});
+        core::log_warn(
+            "redis",
+            "Redis may evict keys under memory pressure (users and sessions would vanish); "
+            "set maxmemory-policy noeviction",
+            {{"maxmemory-policy", policy}});
+    }
+}
+
+// The instances with a connection to Redis now (CLIENT SETNAME authd-<instance>); nullopt
+// when CLIENT LIST is not allowed (then leases simply run out).
+std::optional<std::vector<std::string>> live_instances(SyncRedis& redis) {
+    std::string ignored;
+    ReplyPtr r = redis.run({"CLIENT", "LIST"}, ignored);
+    if (!r || r->type != REDIS_REPLY_STRING) return std::nullopt;
+    return instances_in_client_list(std::string_view(r->str, r->len));
+}
+
+// Mails claimed by an instance that is gone (killed before it sent them) are due again now.
+void release_leases_at_open(SyncRedis& redis, const std::vector<std::string>& eval_prefix) {
+    std::optional<std::vector<std::string>> live = live_instances(redis);
+    if (!live) return;
+    std::vector<std::string> args = eval_prefix;
+    args.insert(args.end(), live->begin(), live->end());
+    std::string error;
+    ReplyPtr r = redis.run(args, error);
+    if (!r) {
+        core::log_warn("redis", "could not release the mail leases of stopped instances",
+                       {{"error", error}});
+    } else if (r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
+        core::log_info("redis", "released mails claimed by instances that stopped",
+                       {{"mails", std::to_string(r->integer)}});
     }
 }
 
@@ -116,12 +156,15 @@ std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const Redis
     // hiredis writes with write(2): a Redis that went away would raise SIGPIPE and kill the
     // process. `serve` ignores it already; so must every other user of this store.
     struct sigaction current {};
-    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+        signal(SIGPIPE, SIG_IGN);
     std::optional<RedisUrl> parsed = parse_redis_url(url, error);
     if (!parsed) return nullptr;
     auto endpoint = std::make_shared<RedisEndpoint>();
     endpoint->url = *parsed;
     endpoint->command_timeout = options.command_timeout;
+    std::string origin = random_hex(8);
+    endpoint->client_name = "authd-" + origin;
     std::string shown = redacted_redis_url(endpoint->url);
     if (!resolve_redis_host(endpoint->url, error)) return nullptr;
 
@@ -150,15 +193,17 @@ std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const Redis
     std::string epoch(got->str, got->len);
     if (created) {
         std::string ignored;
-        ReplyPtr users = redis.run({"EXISTS", std::string(redis_key_prefix) + "next_user_id"}, ignored);
+        ReplyPtr users =
+            redis.run({"EXISTS", std::string(redis_key_prefix) + "next_user_id"}, ignored);
         bool had_data = users && users->type == REDIS_REPLY_INTEGER && users->integer > 0;
         core::log(had_data ? core::LogLevel::warn : core::LogLevel::info, "redis",
-                  had_data ? "Redis held authd data without an epoch key; adopting it under a new epoch"
-                           : "initialised a new, empty authd store in Redis",
+                  had_data
+                      ? "Redis held authd data without an epoch key; adopting it under a new epoch"
+                      : "initialised a new, empty authd store in Redis",
                   {{"redis", shown}});
     }
 
-    std::unique_ptr<RedisStore> store(new RedisStore(options, endpoint, epoch, random_hex(8)));
+    std::unique_ptr<RedisStore> store(new RedisStore(options, endpoint, epoch, origin));
     for (size_t i = 0; i < static_cast<size_t>(RedisScript::count); ++i) {
         store->source_[i] = redis_script_source(static_cast<RedisScript>(i));
         ReplyPtr sha = redis.run({"SCRIPT", "LOAD", store->source_[i]}, error);
@@ -166,15 +211,22 @@ std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const Redis
         store->sha_[i] = std::string(sha->str, sha->len);
     }
     check_persistence(redis);
+    RedisArgs release = store->script_args(RedisScript::release_leases, options.clock_us());
+    std::vector<std::string> prefix;
+    for (size_t i = 0; i < release.size(); ++i) prefix.push_back(release[i]);
+    release_leases_at_open(redis, prefix);
 
     if (options.subscribe) {
         RedisStore* self = store.get();
         store->subscriber_ = std::make_unique<RedisSubscriber>(
-            endpoint, [self] { return self->try_load_validation_state(); });
+            endpoint, [self] { return self->try_load_validation_state(); },
+            [self] { return self->release_dead_leases(); }, options.housekeeping_period);
         if (!store->subscriber_->start(error)) return nullptr;
     }
     core::log_info("redis", "Redis store opened",
-                   {{"redis", shown}, {"instance", store->origin_}, {"new_store", created ? "true" : "false"}});
+                   {{"redis", shown},
+                    {"instance", store->origin_},
+                    {"new_store", created ? "true" : "false"}});
     return store;
 }
 

@@ -37,11 +37,13 @@ std::optional<RedisChange> parse_redis_change(std::string_view s) {
     c.kind = kind[0];
     switch (c.kind) {
         case 'r':  // r <expires_at> <sid>: the sid is the rest
-            if (!next_field(s, number) || !to_i64(number, c.number) || s.empty()) return std::nullopt;
+            if (!next_field(s, number) || !to_i64(number, c.number) || s.empty())
+                return std::nullopt;
             c.sid = std::string(s);
             return c;
         case 'v':  // v <user_id> <version>
-            if (!next_field(s, number) || !to_i64(number, c.number) || !to_i64(s, c.version)) return std::nullopt;
+            if (!next_field(s, number) || !to_i64(number, c.number) || !to_i64(s, c.version))
+                return std::nullopt;
             if (c.version < 0 || c.version > UINT32_MAX) return std::nullopt;
             return c;
         case 'd':  // d <user_id>
@@ -52,10 +54,16 @@ std::optional<RedisChange> parse_redis_change(std::string_view s) {
     }
 }
 
-RedisSubscriber::RedisSubscriber(std::shared_ptr<const RedisEndpoint> endpoint, Loader loader)
-    : endpoint_(std::move(endpoint)), loader_(std::move(loader)) {}
+RedisSubscriber::RedisSubscriber(std::shared_ptr<const RedisEndpoint> endpoint, Loader loader,
+                                 Housekeeping housekeeping, core::Millis housekeeping_period)
+    : endpoint_(std::move(endpoint)),
+      loader_(std::move(loader)),
+      housekeeping_(std::move(housekeeping)),
+      housekeeping_period_(housekeeping_period) {}
 
-RedisSubscriber::~RedisSubscriber() { stop(); }
+RedisSubscriber::~RedisSubscriber() {
+    stop();
+}
 
 bool RedisSubscriber::start(std::string& error) {
     std::promise<std::string> ready;
@@ -81,6 +89,7 @@ void RedisSubscriber::thread_main(std::promise<std::string>* ready) {
     loop->post([this] {
         connection_ = std::make_unique<RedisConnection>(endpoint_);
         connection_->subscribe(std::string(redis_changes_channel), this);
+        arm_housekeeping();
     });
     loop->run();
     connection_.reset();  // off-loop now: frees the context without touching the ring
@@ -102,13 +111,38 @@ void RedisSubscriber::stop() {
     loop_->post([this] {
         stopping_ = true;
         listener_ = nullptr;
+        if (housekeeping_armed_) loop_->cancel_timer(housekeeping_timer_);
+        housekeeping_armed_ = false;
         if (sleeper_) {
             loop_->cancel_timer(sleep_timer_);
             std::exchange(sleeper_, {}).resume();
         }
-        if (!resyncing_) loop_->stop();  // otherwise the resync stops the loop when it ends
+        stop_when_idle();  // else the task still running stops the loop when it ends
     });
     thread_.join();
+}
+
+void RedisSubscriber::stop_when_idle() {
+    if (stopping_ && !resyncing_ && !housekeeping_running_) loop_->stop();
+}
+
+// ---- housekeeping ----------------------------------------------------------------------------
+
+void RedisSubscriber::arm_housekeeping() {
+    if (!housekeeping_ || housekeeping_armed_ || stopping_) return;
+    housekeeping_armed_ = true;
+    housekeeping_timer_ = loop_->add_timer(loop_->now() + housekeeping_period_, [this] {
+        housekeeping_armed_ = false;
+        if (!housekeeping_running_ && subscribed()) core::spawn(housekeep());
+        arm_housekeeping();
+    });
+}
+
+core::Task<void> RedisSubscriber::housekeep() {
+    housekeeping_running_ = true;
+    co_await housekeeping_();
+    housekeeping_running_ = false;
+    stop_when_idle();
 }
 
 // ---- what the subscription hears ---------------------------------------------------------
@@ -116,15 +150,18 @@ void RedisSubscriber::stop() {
 void RedisSubscriber::on_subscribed() {
     ++subscription_;
     subscribed_.store(true, std::memory_order_relaxed);
-    if (was_lost_) core::log_info("redis", "change subscription restored; resynchronising validation state");
+    if (was_lost_)
+        core::log_info("redis", "change subscription restored; resynchronising validation state");
     was_lost_ = false;
     if (listener_ && !resyncing_) start_resync();  // a running one notices the new subscription
+    if (housekeeping_ && !housekeeping_running_) core::spawn(housekeep());
 }
 
 void RedisSubscriber::on_lost() {
     if (subscribed()) {
-        core::log_warn("redis", "change subscription lost: revocations from other instances are not "
-                                "seen until it is restored");
+        core::log_warn("redis",
+                       "change subscription lost: revocations from other instances are not "
+                       "seen until it is restored");
     }
     subscribed_.store(false, std::memory_order_relaxed);
     was_lost_ = true;
@@ -148,10 +185,17 @@ void RedisSubscriber::on_message(std::string_view payload) {
 
 void RedisSubscriber::deliver(const RedisChange& c) {
     switch (c.kind) {
-        case 'r': listener_->on_session_revoked(c.sid, c.number); break;
-        case 'v': listener_->on_token_version(c.number, static_cast<uint32_t>(c.version)); break;
-        case 'd': listener_->on_user_removed(c.number); break;
-        default: break;
+        case 'r':
+            listener_->on_session_revoked(c.sid, c.number);
+            break;
+        case 'v':
+            listener_->on_token_version(c.number, static_cast<uint32_t>(c.version));
+            break;
+        case 'd':
+            listener_->on_user_removed(c.number);
+            break;
+        default:
+            break;
     }
 }
 
@@ -194,7 +238,7 @@ core::Task<void> RedisSubscriber::resync() {
     }
     heard_during_resync_.clear();
     resyncing_ = false;
-    if (stopping_) loop_->stop();
+    stop_when_idle();
 }
 
 void RedisSubscriber::Sleep::await_suspend(std::coroutine_handle<> h) {

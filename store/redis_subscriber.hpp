@@ -24,8 +24,8 @@ namespace authd::store {
 // A change as published by the scripts: "<origin> r <expires_at> <sid>",
 // "<origin> v <user_id> <version>" or "<origin> d <user_id>".
 struct RedisChange {
-    char kind = 0;  // 'r', 'v', 'd'
-    int64_t number = 0;  // expires_at (r) or user id (v, d)
+    char kind = 0;        // 'r', 'v', 'd'
+    int64_t number = 0;   // expires_at (r) or user id (v, d)
     int64_t version = 0;  // v only
     std::string sid;      // r only
 };
@@ -36,12 +36,17 @@ struct RedisChange {
 std::optional<RedisChange> parse_redis_change(std::string_view payload);
 
 class RedisSubscriber final : private RedisConnection::SubscriptionHandler {
-public:
+  public:
     // Loads the full validation state (nullopt when Redis could not answer). Runs on the
     // subscriber's loop.
     using Loader = std::function<core::Task<std::optional<ValidationState>>()>;
+    // Periodic upkeep of the shared store (e.g. releasing what dead instances held). Runs on
+    // the subscriber's loop after every subscription and then every housekeeping period.
+    using Housekeeping = std::function<core::Task<void>()>;
 
-    RedisSubscriber(std::shared_ptr<const RedisEndpoint> endpoint, Loader loader);
+    RedisSubscriber(std::shared_ptr<const RedisEndpoint> endpoint, Loader loader,
+                    Housekeeping housekeeping = {},
+                    core::Millis housekeeping_period = core::Millis(5000));
     ~RedisSubscriber() override;
 
     // Starts the thread and its loop; the subscription is made (and remade) in the background.
@@ -54,13 +59,16 @@ public:
     bool subscribed() const { return subscribed_.load(std::memory_order_relaxed); }
     uint64_t resyncs() const { return resyncs_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     void on_subscribed() override;
     void on_message(std::string_view payload) override;
     void on_lost() override;
 
     void start_resync();
     core::Task<void> resync();
+    void arm_housekeeping();
+    core::Task<void> housekeep();
+    void stop_when_idle();
     void deliver(const RedisChange& change);
     void thread_main(std::promise<std::string>* ready);
 
@@ -75,6 +83,8 @@ private:
 
     std::shared_ptr<const RedisEndpoint> endpoint_;
     Loader loader_;
+    Housekeeping housekeeping_;
+    core::Millis housekeeping_period_;
     std::thread thread_;
     core::Loop* loop_ = nullptr;
 
@@ -88,6 +98,9 @@ private:
     std::vector<RedisChange> heard_during_resync_;
     std::coroutine_handle<> sleeper_;
     core::TimerId sleep_timer_{};
+    bool housekeeping_running_ = false;
+    bool housekeeping_armed_ = false;
+    core::TimerId housekeeping_timer_{};
 
     std::atomic<bool> subscribed_{false};
     std::atomic<uint64_t> resyncs_{0};

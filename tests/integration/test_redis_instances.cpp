@@ -1,6 +1,8 @@
 // Integration tests of several authd instances on one Redis: an account made on one is usable
 // on the other, a logout or a refresh-token reuse on one is enforced by the other within
 // 100 ms, and the servers ride out Redis dying, coming back, and coming back empty.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -9,7 +11,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-#include <unistd.h>
 
 #include "tests/integration/api_client.hpp"
 #include "tests/integration/harness.hpp"
@@ -23,7 +24,9 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kAdmin = "redisadmin";
 constexpr const char* kAdminPassword = "Copper-Kettle-Whistles-88";
 
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
@@ -42,7 +45,7 @@ std::string json_body(std::initializer_list<std::pair<const char*, std::string>>
 }
 
 class RedisInstances : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         if (access("/usr/bin/redis-server", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/redis-server";
         ASSERT_TRUE(redis_.start());
@@ -70,8 +73,10 @@ protected:
     Account verified_account(int port, std::string_view prefix) {
         Account acc = new_account(prefix);
         size_t mails_before = sink_.messages().size();
-        HttpResponse r = request(port, "POST", "/auth/signup/",
-                                 json_body({{"username", acc.username}, {"email", acc.email}, {"password", acc.password}}));
+        HttpResponse r = request(
+            port, "POST", "/auth/signup/",
+            json_body(
+                {{"username", acc.username}, {"email", acc.email}, {"password", acc.password}}));
         EXPECT_EQ(r.status, 201) << r.body;
         acc.id = json_int(r.body, "id");
         auto mails = sink_.wait_for_messages(mails_before + 1);
@@ -106,8 +111,9 @@ TEST_F(RedisInstances, SignupAndVerifyOnOneLoginOnTheOther) {
     start_both();
     Account acc = verified_account(a_.port(), "cross");
     ASSERT_GT(acc.id, 0);
-    HttpResponse login = request(b_.port(), "POST", "/auth/token/",
-                                 json_body({{"username", acc.username}, {"password", acc.password}}));
+    HttpResponse login =
+        request(b_.port(), "POST", "/auth/token/",
+                json_body({{"username", acc.username}, {"password", acc.password}}));
     ASSERT_EQ(login.status, 200) << login.body;
     std::string access = json_string(login.body, "access");
     ApiClient on_a(a_.port()), on_b(b_.port());
@@ -115,7 +121,8 @@ TEST_F(RedisInstances, SignupAndVerifyOnOneLoginOnTheOther) {
     EXPECT_TRUE(on_b.token_valid(access));
     // Uniqueness holds across instances too.
     HttpResponse again = request(b_.port(), "POST", "/auth/signup/",
-                                 json_body({{"username", acc.username}, {"email", "other@example.com"},
+                                 json_body({{"username", acc.username},
+                                            {"email", "other@example.com"},
                                             {"password", acc.password}}));
     EXPECT_EQ(again.status, 400) << again.body;
     HttpResponse ready = request(b_.port(), "GET", "/readyz");
@@ -139,8 +146,10 @@ TEST_F(RedisInstances, LogoutOnOneIsRefusedOnTheOtherWithin100ms) {
         delays.push_back(*took);
         EXPECT_FALSE(on_a.token_valid(pair->access));
     }
-    std::printf("[ redis ] logout on A refused on B after: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%zu logouts)\n",
-                percentile(delays, 0.5), percentile(delays, 0.99), percentile(delays, 1.0), delays.size());
+    std::printf(
+        "[ redis ] logout on A refused on B after: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%zu "
+        "logouts)\n",
+        percentile(delays, 0.5), percentile(delays, 0.99), percentile(delays, 1.0), delays.size());
     EXPECT_LT(percentile(delays, 1.0), 100.0);
 }
 
@@ -151,19 +160,22 @@ TEST_F(RedisInstances, RefreshReuseIsDetectedAcrossInstances) {
     ApiClient on_a(a_.port()), on_b(b_.port());
     auto first = on_a.login(acc.username, acc.password);
     ASSERT_TRUE(first);
-    HttpResponse rotated = on_b.post("/api/auth/token/refresh/", json_body({{"refresh", first->refresh}}));
+    HttpResponse rotated =
+        on_b.post("/api/auth/token/refresh/", json_body({{"refresh", first->refresh}}));
     ASSERT_EQ(rotated.status, 200) << rotated.body;
     std::string second_access = json_string(rotated.body, "access");
     std::string second_refresh = json_string(rotated.body, "refresh");
     ASSERT_TRUE(on_a.token_valid(second_access));
     // The used refresh token comes back on the other instance: reuse, the session dies.
-    HttpResponse replay = on_a.post("/api/auth/token/refresh/", json_body({{"refresh", first->refresh}}));
+    HttpResponse replay =
+        on_a.post("/api/auth/token/refresh/", json_body({{"refresh", first->refresh}}));
     EXPECT_EQ(replay.status, 401) << replay.body;
     EXPECT_FALSE(on_a.token_valid(second_access));
     auto took = time_until([&] { return !on_b.token_valid(second_access); });
     ASSERT_TRUE(took) << "B still accepts the revoked session's access token";
     EXPECT_LT(*took, 100.0);
-    HttpResponse refresh_b = on_b.post("/api/auth/token/refresh/", json_body({{"refresh", second_refresh}}));
+    HttpResponse refresh_b =
+        on_b.post("/api/auth/token/refresh/", json_body({{"refresh", second_refresh}}));
     EXPECT_EQ(refresh_b.status, 401) << refresh_b.body;
 }
 
@@ -184,13 +196,16 @@ TEST_F(RedisInstances, RedisKilledAndRestartedMidLoad) {
         for (int i = 0; !stop.load(); ++i) {
             Account fresh = new_account("load" + std::to_string(which) + "x");
             HttpResponse s = request(port, "POST", "/auth/signup/",
-                                     json_body({{"username", fresh.username}, {"email", fresh.email},
+                                     json_body({{"username", fresh.username},
+                                                {"email", fresh.email},
                                                 {"password", fresh.password}}));
-            HttpResponse l = request(other, "POST", "/api/auth/login/",
-                                     json_body({{"username", acc.username}, {"password", acc.password}}));
+            HttpResponse l =
+                request(other, "POST", "/api/auth/login/",
+                        json_body({{"username", acc.username}, {"password", acc.password}}));
             HttpResponse v{};
             if (l.status == 200) {
-                v = request(port, "POST", "/auth/validate_token/", json_body({{"token", json_string(l.body, "token")}}));
+                v = request(port, "POST", "/auth/validate_token/",
+                            json_body({{"token", json_string(l.body, "token")}}));
             }
             std::lock_guard lock(mutex);
             ++statuses[s.status];
@@ -205,12 +220,16 @@ TEST_F(RedisInstances, RedisKilledAndRestartedMidLoad) {
     std::this_thread::sleep_for(1500ms);
     ASSERT_TRUE(redis_.restart());  // same port; the AOF is replayed
     // Writes resume by themselves (the connections reconnect after at most 5 s of backoff).
-    auto resumed = time_until([&] {
-        Account probe = new_account("probe");
-        return request(a_.port(), "POST", "/auth/signup/",
-                       json_body({{"username", probe.username}, {"email", probe.email}, {"password", probe.password}}))
-                   .status == 201;
-    }, 10000ms);
+    auto resumed = time_until(
+        [&] {
+            Account probe = new_account("probe");
+            return request(a_.port(), "POST", "/auth/signup/",
+                           json_body({{"username", probe.username},
+                                      {"email", probe.email},
+                                      {"password", probe.password}}))
+                       .status == 201;
+        },
+        10000ms);
     std::this_thread::sleep_for(500ms);
     stop = true;
     w0.join();
@@ -218,7 +237,8 @@ TEST_F(RedisInstances, RedisKilledAndRestartedMidLoad) {
     ASSERT_TRUE(resumed) << "signups did not resume after Redis came back";
     std::printf("[ redis ] writes resumed %.0f ms after Redis restarted\n", *resumed);
     std::string seen;
-    for (auto& [status, n] : statuses) seen += std::to_string(status) + "×" + std::to_string(n) + " ";
+    for (auto& [status, n] : statuses)
+        seen += std::to_string(status) + "×" + std::to_string(n) + " ";
     std::printf("[ redis ] statuses during the outage run: %s\n", seen.c_str());
     EXPECT_EQ(statuses.count(500), 0u) << seen;
     EXPECT_EQ(statuses.count(0), 0u) << "a request got no answer: " << seen;
@@ -230,13 +250,17 @@ TEST_F(RedisInstances, RedisKilledAndRestartedMidLoad) {
     for (size_t i = 0; i < acknowledged.size(); ++i) {
         int port = i % 2 ? a_.port() : b_.port();
         HttpResponse dup;
-        time_until([&] {
-            dup = request(port, "POST", "/auth/signup/",
-                          json_body({{"username", acknowledged[i]}, {"email", "dup" + std::to_string(i) + "@example.com"},
-                                     {"password", acc.password}}));
-            return dup.status != 503;
-        }, 8000ms);
-        EXPECT_EQ(dup.status, 400) << acknowledged[i] << " was acknowledged but is gone: " << dup.body;
+        time_until(
+            [&] {
+                dup = request(port, "POST", "/auth/signup/",
+                              json_body({{"username", acknowledged[i]},
+                                         {"email", "dup" + std::to_string(i) + "@example.com"},
+                                         {"password", acc.password}}));
+                return dup.status != 503;
+            },
+            8000ms);
+        EXPECT_EQ(dup.status, 400)
+            << acknowledged[i] << " was acknowledged but is gone: " << dup.body;
     }
     ApiClient on_b(b_.port());
     EXPECT_TRUE(on_b.login(acc.username, acc.password)) << on_b.last_failure().body;
@@ -249,11 +273,14 @@ TEST_F(RedisInstances, RedisRestartedEmptyIsReportedNotFatal) {
     ASSERT_TRUE(redis_.restart_empty());
     // Once reconnected (not merely while Redis is away), each instance says what happened.
     const std::string said = "Redis no longer holds this authd store";
-    auto noticed = time_until([&] {
-        request(a_.port(), "GET", "/readyz");  // each readiness probe looks again
-        request(b_.port(), "GET", "/readyz");
-        return a_.log().find(said) != std::string::npos && b_.log().find(said) != std::string::npos;
-    }, 10000ms);
+    auto noticed = time_until(
+        [&] {
+            request(a_.port(), "GET", "/readyz");  // each readiness probe looks again
+            request(b_.port(), "GET", "/readyz");
+            return a_.log().find(said) != std::string::npos &&
+                   b_.log().find(said) != std::string::npos;
+        },
+        10000ms);
     ASSERT_TRUE(noticed) << "the lost data was not reported:\n" << a_.log();
     ASSERT_TRUE(redis_.ping());
     for (int i = 0; i < 5; ++i) {  // Redis answers, yet neither instance is ready
@@ -263,8 +290,10 @@ TEST_F(RedisInstances, RedisRestartedEmptyIsReportedNotFatal) {
     }
     EXPECT_EQ(request(a_.port(), "GET", "/healthz").status, 200);
     Account late = new_account("after");
-    HttpResponse s = request(a_.port(), "POST", "/auth/signup/",
-                             json_body({{"username", late.username}, {"email", late.email}, {"password", late.password}}));
+    HttpResponse s = request(
+        a_.port(), "POST", "/auth/signup/",
+        json_body(
+            {{"username", late.username}, {"email", late.email}, {"password", late.password}}));
     EXPECT_EQ(s.status, 503) << "writes must be refused into an emptied store: " << s.body;
     EXPECT_TRUE(a_.running() && b_.running());
     // A restarted instance starts a new store; the other keeps refusing until it restarts too.

@@ -22,7 +22,9 @@ namespace fs = std::filesystem;
 
 inline constexpr const char* redis_server_binary = "/usr/bin/redis-server";
 
-inline bool redis_server_available() { return access(redis_server_binary, X_OK) == 0; }
+inline bool redis_server_available() {
+    return access(redis_server_binary, X_OK) == 0;
+}
 
 // redis-server cannot listen on port 0: bind 127.0.0.1:0, read the port back, release it.
 inline int pick_free_port() {
@@ -42,7 +44,7 @@ inline int pick_free_port() {
 }
 
 class RedisServerProcess {
-public:
+  public:
     RedisServerProcess() {
         std::string tmpl = (fs::temp_directory_path() / "authd-redis-XXXXXX").string();
         if (mkdtemp(tmpl.data())) dir_ = tmpl;
@@ -60,14 +62,16 @@ public:
         if (port_ == 0) port_ = pick_free_port();
         if (port_ == 0 || dir_.empty()) return "no free port or temp dir";
         fs::create_directories(dir_ / "data");
-        std::string port = std::to_string(port_), data = (dir_ / "data").string(), log = (dir_ / "redis.log").string();
+        std::string port = std::to_string(port_), data = (dir_ / "data").string(),
+                    log = (dir_ / "redis.log").string();
         pid_ = fork();
         if (pid_ < 0) return "fork failed";
         if (pid_ == 0) {
             prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-            execl(redis_server_binary, redis_server_binary, "--port", port.c_str(), "--bind", "127.0.0.1",
-                  "--dir", data.c_str(), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-                  "--logfile", log.c_str(), "--daemonize", "no", static_cast<char*>(nullptr));
+            execl(redis_server_binary, redis_server_binary, "--port", port.c_str(), "--bind",
+                  "127.0.0.1", "--dir", data.c_str(), "--save", "", "--appendonly", "yes",
+                  "--appendfsync", "always", "--logfile", log.c_str(), "--daemonize", "no",
+                  static_cast<char*>(nullptr));
             _exit(127);
         }
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -127,7 +131,8 @@ public:
             argv.push_back(a.data());
             lens.push_back(a.size());
         }
-        auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+        auto* r = static_cast<redisReply*>(
+            redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
         std::string out = r ? text(r) : std::string();
         if (r) freeReplyObject(r);
         redisFree(c);
@@ -140,18 +145,23 @@ public:
         return "redis://127.0.0.1:" + std::to_string(port_) + (db ? "/" + std::to_string(db) : "");
     }
 
-private:
+  private:
     static std::string text(const redisReply* r) {
         switch (r->type) {
-            case REDIS_REPLY_INTEGER: return std::to_string(r->integer);
-            case REDIS_REPLY_NIL: return "(nil)";
-            case REDIS_REPLY_ERROR: return "-" + std::string(r->str, r->len);
+            case REDIS_REPLY_INTEGER:
+                return std::to_string(r->integer);
+            case REDIS_REPLY_NIL:
+                return "(nil)";
+            case REDIS_REPLY_ERROR:
+                return "-" + std::string(r->str, r->len);
             case REDIS_REPLY_ARRAY: {
                 std::string out;
-                for (size_t i = 0; i < r->elements; ++i) out += (i ? "\n" : "") + text(r->element[i]);
+                for (size_t i = 0; i < r->elements; ++i)
+                    out += (i ? "\n" : "") + text(r->element[i]);
                 return out;
             }
-            default: return std::string(r->str, r->len);
+            default:
+                return std::string(r->str, r->len);
         }
     }
 

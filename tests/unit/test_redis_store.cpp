@@ -3,8 +3,6 @@
 // sessions, throttling, audit, outbox, validation state, persistence across store and Redis
 // restarts) plus what only Redis has: other instances' changes, unreachable / frozen /
 // emptied Redis, the script cache, URLs and databases.
-#include "store/redis_store.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,6 +19,7 @@
 #include "core/loop.hpp"
 #include "core/task.hpp"
 #include "store/redis_endpoint.hpp"
+#include "store/redis_store.hpp"
 #include "store/redis_subscriber.hpp"
 #include "tests/unit/redis_server_fixture.hpp"
 
@@ -69,7 +68,9 @@ struct SleepFor {
     Loop& loop;
     core::Millis delay;
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) { loop.add_timer(loop.now() + delay, [h] { h.resume(); }); }
+    void await_suspend(std::coroutine_handle<> h) {
+        loop.add_timer(loop.now() + delay, [h] { h.resume(); });
+    }
     void await_resume() const noexcept {}
 };
 
@@ -93,7 +94,8 @@ Session session(std::string sid, int64_t user_id, std::string jti, int64_t expir
     return s;
 }
 
-AuditRecord audit(int64_t at, int64_t actor, int64_t target, std::string action, std::string reason) {
+AuditRecord audit(int64_t at, int64_t actor, int64_t target, std::string action,
+                  std::string reason) {
     AuditRecord a;
     a.at_us = at;
     a.actor_id = actor;
@@ -112,13 +114,17 @@ OutboxMail outbox(std::string to = "", int64_t next_attempt_us = 0) {
     return m;
 }
 
-UserQuery all_users() { return UserQuery(); }
+UserQuery all_users() {
+    return UserQuery();
+}
 
-MailComposer no_mail() { return nullptr; }
+MailComposer no_mail() {
+    return nullptr;
+}
 
 // Records what a ChangeListener hears, from the subscriber's thread.
 class RecordingListener final : public ChangeListener {
-public:
+  public:
     void on_session_revoked(const std::string& sid, int64_t expires_at) override {
         add("r " + sid + " " + std::to_string(expires_at));
     }
@@ -134,7 +140,8 @@ public:
     }
 
     // Waits until an event equal to `event` arrived; returns when it did (mono time).
-    std::optional<core::MonoTime> wait_event(const std::string& event, core::Millis timeout = 5000ms) {
+    std::optional<core::MonoTime> wait_event(const std::string& event,
+                                             core::Millis timeout = 5000ms) {
         std::unique_lock lock(mutex_);
         std::optional<core::MonoTime> at;
         cv_.wait_for(lock, timeout, [&] {
@@ -164,7 +171,7 @@ public:
         return out;
     }
 
-private:
+  private:
     void add(std::string e) {
         std::lock_guard lock(mutex_);
         events_.emplace_back(std::move(e), core::mono_now());
@@ -178,7 +185,7 @@ private:
 };
 
 class RedisStoreTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         if (!testing_redis::redis_server_available()) return;
         server_ = new RedisServerProcess;
@@ -199,6 +206,8 @@ protected:
         server_->command({"SCRIPT", "FLUSH"});
         now_us_->store(t0_us);
         options_.subscribe = false;
+        options_.mail_lease =
+            0ms;  // due_mail as a plain read, as the embedded store (see MailIsLeased...)
         open();
     }
     void TearDown() override {
@@ -230,7 +239,8 @@ protected:
     int64_t now_s() const { return now_us_->load() / 1000000; }
 
     // Polls ping() on the loop until it answers `want` (a reconnect waits out the backoff).
-    static Task<bool> wait_ping(Loop& loop, RedisStore& store, bool want, core::Millis timeout = 8000ms) {
+    static Task<bool> wait_ping(Loop& loop, RedisStore& store, bool want,
+                                core::Millis timeout = 8000ms) {
         auto until = core::mono_now() + timeout;
         while (core::mono_now() < until) {
             if (co_await store.ping() == want) co_return true;
@@ -261,7 +271,8 @@ TEST_F(RedisStoreTest, CreateAndFindCaseInsensitively) {
         EXPECT_EQ(r.user->updated_at_us, t0_us);
         auto by_id = co_await store_->find_user(1);
         EXPECT_TRUE(by_id && by_id->email == "Alice@Example.com" && by_id->role == Role::agent);
-        EXPECT_TRUE(by_id && by_id->created_at_us == t0_us && by_id->password_hash == u.password_hash);
+        EXPECT_TRUE(by_id && by_id->created_at_us == t0_us &&
+                    by_id->password_hash == u.password_hash);
         auto by_name = co_await store_->find_user_by_username("aLiCe");
         EXPECT_TRUE(by_name && by_name->id == 1);
         auto by_email = co_await store_->find_user_by_email("ALICE@EXAMPLE.COM");
@@ -275,7 +286,8 @@ TEST_F(RedisStoreTest, CreateAndFindCaseInsensitively) {
 
 TEST_F(RedisStoreTest, UsernameAndEmailUniqueCaseInsensitively) {
     on_loop([&](Loop&) -> Task<void> {
-        EXPECT_TRUE((co_await store_->create_user(make_user("alice", "alice@x.org"), no_mail())).user);
+        EXPECT_TRUE(
+            (co_await store_->create_user(make_user("alice", "alice@x.org"), no_mail())).user);
         auto name = co_await store_->create_user(make_user("ALICE", "other@x.org"), no_mail());
         EXPECT_FALSE(name.user);
         EXPECT_TRUE(name.username_taken);
@@ -321,12 +333,15 @@ TEST_F(RedisStoreTest, CreateQueuesComposedMailAtomically) {
             ++calls;
             return std::optional<OutboxMail>(OutboxMail{});
         };
-        auto r = co_await store_->create_user(make_user("carol", "c2@example.com"), std::move(compose));
+        auto r =
+            co_await store_->create_user(make_user("carol", "c2@example.com"), std::move(compose));
         EXPECT_TRUE(r.username_taken);
         EXPECT_EQ(calls, 0);
         EXPECT_EQ((co_await store_->due_mail(t0_us, 10)).size(), 1u);
         // The next user with a mail gets the next id (the reservation was not burnt).
-        MailComposer again = [](const User& u) { return std::optional<OutboxMail>(outbox(u.email)); };
+        MailComposer again = [](const User& u) {
+            return std::optional<OutboxMail>(outbox(u.email));
+        };
         auto d = co_await store_->create_user(make_user("dora"), std::move(again));
         EXPECT_TRUE(d.user && d.user->id == 2);
     });
@@ -525,6 +540,36 @@ TEST_F(RedisStoreTest, ListUsersFiltersSearchesAndPaginates) {
     });
 }
 
+// Each instance searches its own copy of the search text: changes made through another
+// instance must show at its next search.
+TEST_F(RedisStoreTest, SearchSeesChangesMadeByAnotherInstance) {
+    std::string error;
+    auto other = RedisStore::open(server_->url(), options_with_clock(), error);
+    ASSERT_TRUE(other) << error;
+    on_loop([&](Loop&) -> Task<void> {
+        UserQuery q;
+        q.search = "zed";
+        EXPECT_EQ((co_await store_->list_users(q)).total, 0u);
+        co_await other->create_user(make_user("zed"), no_mail());
+        co_await other->create_user(make_user("amy"), no_mail());
+        auto page = co_await store_->list_users(q);
+        EXPECT_TRUE(page.total == 1 && page.items.size() == 1 && page.items[0].username == "zed");
+        UserPatch p;
+        p.last_name = "Quixote";
+        co_await other->update_user(2, p);
+        q.search = "QUIXO";
+        EXPECT_EQ((co_await store_->list_users(q)).total, 1u);
+        co_await other->delete_user(2);
+        EXPECT_EQ((co_await store_->list_users(q)).total, 0u);
+        co_await other->delete_user(1);
+        q.search = "zed";
+        EXPECT_EQ((co_await store_->list_users(q)).total, 0u);  // its blob is gone altogether
+        co_await other->create_user(make_user("zed"), no_mail());
+        EXPECT_EQ((co_await store_->list_users(q)).total, 1u);
+    });
+    other->close();
+}
+
 // Several blobs (1024 ids each), concurrent creates with mail (reserved ids may commit out
 // of order), then searches compared with a brute-force answer.
 TEST_F(RedisStoreTest, SearchAcrossBlobsMatchesBruteForce) {
@@ -537,10 +582,13 @@ TEST_F(RedisStoreTest, SearchAcrossBlobsMatchesBruteForce) {
             std::coroutine_handle<> waiter;
         } join{n, {}};
         auto one = [](RedisStore& s, int i, Join& j) -> Task<void> {
-            User u = make_user("member" + std::to_string(i), "m" + std::to_string(i) + "@corp" + std::to_string(i % 7) + ".org");
+            User u = make_user("member" + std::to_string(i),
+                               "m" + std::to_string(i) + "@corp" + std::to_string(i % 7) + ".org");
             u.role = i % 5 == 0 ? Role::agent : Role::client;
             u.is_active = i % 3 != 0;
-            MailComposer compose = [](const User& nu) { return std::optional<OutboxMail>(outbox(nu.email)); };
+            MailComposer compose = [](const User& nu) {
+                return std::optional<OutboxMail>(outbox(nu.email));
+            };
             co_await s.create_user(u, i % 2 ? std::move(compose) : nullptr);
             if (--j.remaining == 0 && j.waiter) j.waiter.resume();
         };
@@ -568,10 +616,13 @@ TEST_F(RedisStoreTest, SearchAcrossBlobsMatchesBruteForce) {
                 if (filter == 2) q.is_active = true;
                 std::vector<int64_t> want;
                 std::string folded = needle;
-                for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                for (char& c : folded)
+                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
                 for (const User& u : all.items) {
-                    std::string text = u.username + "\n" + u.email + "\n" + u.first_name + "\n" + u.last_name;
-                    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                    std::string text =
+                        u.username + "\n" + u.email + "\n" + u.first_name + "\n" + u.last_name;
+                    for (char& c : text)
+                        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
                     if (text.find(folded) == std::string::npos) continue;
                     if (q.role && u.role != *q.role) continue;
                     if (q.is_active && u.is_active != *q.is_active) continue;
@@ -582,7 +633,9 @@ TEST_F(RedisStoreTest, SearchAcrossBlobsMatchesBruteForce) {
                 for (size_t k = 0; k < page.items.size(); ++k) {
                     EXPECT_TRUE(k + 3 < want.size() && page.items[k].id == want[k + 3]) << needle;
                 }
-                EXPECT_EQ(page.items.size(), std::min<size_t>(7, want.size() > 3 ? want.size() - 3 : 0)) << needle;
+                EXPECT_EQ(page.items.size(),
+                          std::min<size_t>(7, want.size() > 3 ? want.size() - 3 : 0))
+                    << needle;
             }
         }
     });
@@ -635,7 +688,8 @@ TEST_F(RedisStoreTest, ExpiredSessionsAreUnknown) {
         EXPECT_EQ(r.status, RotateStatus::unknown);
         EXPECT_FALSE((co_await store_->revoke_session("short")).existed);
         EXPECT_TRUE((co_await store_->load_validation_state()).revoked_sessions.empty());
-        EXPECT_EQ((co_await store_->rotate_refresh("long", "k", "k2", now_s() + 60)).status, RotateStatus::rotated);
+        EXPECT_EQ((co_await store_->rotate_refresh("long", "k", "k2", now_s() + 60)).status,
+                  RotateStatus::rotated);
     });
     // Every session key carries a TTL (Redis drops it on its own after expiry).
     std::string ttl = server_->command({"TTL", "{authd}:session:long"});
@@ -654,7 +708,8 @@ TEST_F(RedisStoreTest, RevokeSession) {
         EXPECT_EQ(r.expires_at, exp);
         r = co_await store_->revoke_session("s1");  // idempotent
         EXPECT_TRUE(r.existed);
-        EXPECT_EQ((co_await store_->rotate_refresh("s1", "j1", "j2", exp)).status, RotateStatus::revoked);
+        EXPECT_EQ((co_await store_->rotate_refresh("s1", "j1", "j2", exp)).status,
+                  RotateStatus::revoked);
         EXPECT_FALSE((co_await store_->revoke_session("nope")).existed);
     });
 }
@@ -695,18 +750,20 @@ TEST_F(RedisStoreTest, AuditTrail) {
     on_loop([&](Loop&) -> Task<void> {
         EXPECT_TRUE(co_await store_->append_audit(audit(t0_us, 1, 7, "validate", "")));
         EXPECT_TRUE(co_await store_->append_audit(audit(t0_us + 1, 1, 8, "deactivate", "spam ")));
-        EXPECT_TRUE(co_await store_->append_audit(audit(t0_us + 2, 2, 7, "role_change", "promoted 2 levels")));
+        EXPECT_TRUE(co_await store_->append_audit(
+            audit(t0_us + 2, 2, 7, "role_change", "promoted 2 levels")));
         auto a = co_await store_->audit_for(7);
         EXPECT_EQ(a.size(), 2u);
-        EXPECT_TRUE(a.size() == 2 && a[0].action == "validate" && a[1].reason == "promoted 2 levels");
+        EXPECT_TRUE(a.size() == 2 && a[0].action == "validate" &&
+                    a[1].reason == "promoted 2 levels");
         EXPECT_TRUE((co_await store_->audit_for(99)).empty());
     });
     restart_redis();
     on_loop([&](Loop&) -> Task<void> {
         auto a = co_await store_->audit_for(8);
         EXPECT_EQ(a.size(), 1u);
-        EXPECT_TRUE(a.size() == 1 && a[0].actor_id == 1 && a[0].at_us == t0_us + 1 && a[0].reason == "spam " &&
-                    a[0].action == "deactivate" && a[0].target_id == 8);
+        EXPECT_TRUE(a.size() == 1 && a[0].actor_id == 1 && a[0].at_us == t0_us + 1 &&
+                    a[0].reason == "spam " && a[0].action == "deactivate" && a[0].target_id == 8);
     });
 }
 
@@ -725,7 +782,8 @@ TEST_F(RedisStoreTest, MailOutboxLifecycle) {
         int64_t b = co_await store_->enqueue_mail(mail("b@x.org", t0_us + 1));
         int64_t c = co_await store_->enqueue_mail(mail("c@x.org", t0_us + 1));
         int64_t d = co_await store_->enqueue_mail(mail("d@x.org", t0_us + 1000));
-        for (int i = 0; i < 8; ++i) co_await store_->enqueue_mail(mail("late@x.org", t0_us + 10'000'000));
+        for (int i = 0; i < 8; ++i)
+            co_await store_->enqueue_mail(mail("late@x.org", t0_us + 10'000'000));
         EXPECT_EQ(a, 1);
         EXPECT_EQ(d, 4);
         auto due = co_await store_->due_mail(t0_us + 10, 10);
@@ -738,10 +796,11 @@ TEST_F(RedisStoreTest, MailOutboxLifecycle) {
         EXPECT_EQ((co_await store_->due_mail(t0_us + 10, 2)).size(), 2u);
         // Ten mails due at one time come out in id order (10 after 9, not before 2).
         auto later = co_await store_->due_mail(t0_us + 10'000'000, 100);
-        EXPECT_TRUE(std::is_sorted(later.begin(), later.end(), [](const OutboxMail& x, const OutboxMail& y) {
-            return x.next_attempt_us < y.next_attempt_us ||
-                   (x.next_attempt_us == y.next_attempt_us && x.id < y.id);
-        }));
+        EXPECT_TRUE(std::is_sorted(
+            later.begin(), later.end(), [](const OutboxMail& x, const OutboxMail& y) {
+                return x.next_attempt_us < y.next_attempt_us ||
+                       (x.next_attempt_us == y.next_attempt_us && x.id < y.id);
+            }));
         for (int i = 5; i <= 12; ++i) co_await store_->mail_sent(i);
         co_await store_->mail_sent(b);
         co_await store_->mail_retry(c, 1, t0_us + 500);
@@ -762,6 +821,100 @@ TEST_F(RedisStoreTest, MailOutboxLifecycle) {
         EXPECT_EQ(due[1].attempts, 1u);
         EXPECT_EQ(due[1].next_attempt_us, t0_us + 500);
         EXPECT_EQ(co_await store_->enqueue_mail(outbox()), 13);  // ids not reused
+    });
+}
+
+// Two instances polling one outbox: a due mail goes to one sender only, until its lease ends.
+TEST_F(RedisStoreTest, MailIsLeasedToOneSender) {
+    options_.mail_lease = 60s;
+    open();
+    std::string error;
+    auto other = RedisStore::open(server_->url(), options_with_clock(), error);
+    ASSERT_TRUE(other) << error;
+    on_loop([&](Loop&) -> Task<void> {
+        int64_t first = co_await store_->enqueue_mail(outbox("one@x.org", t0_us));
+        int64_t second = co_await store_->enqueue_mail(outbox("two@x.org", t0_us));
+        auto mine = co_await store_->due_mail(t0_us + 1, 1);
+        EXPECT_TRUE(mine.size() == 1 && mine[0].id == first);
+        auto theirs = co_await other->due_mail(t0_us + 1, 10);
+        EXPECT_TRUE(theirs.size() == 1 && theirs[0].id == second) << "the leased mail is skipped";
+        EXPECT_TRUE((co_await store_->due_mail(t0_us + 2, 10)).empty());
+        // A sender that gives up (retry) hands the mail back at its new time.
+        co_await store_->mail_retry(first, 1, t0_us + 5);
+        auto again = co_await other->due_mail(t0_us + 5, 10);
+        EXPECT_TRUE(again.size() == 1 && again[0].id == first && again[0].attempts == 1);
+        // A sender that died: the lease runs out and the mail is due again.
+        auto later = co_await store_->due_mail(t0_us + 1 + 60'000'000, 10);
+        EXPECT_EQ(later.size(),
+                  1u);  // `second` (leased at t0+1); `first` is leased until t0+5+60 s
+        co_await other->mail_sent(second);
+        EXPECT_TRUE((co_await store_->due_mail(t0_us + 200'000'000, 10)).size() ==
+                    1);  // only `first`
+    });
+    other->close();
+}
+
+// An instance that stopped (or was killed) while holding mails: the next instance to open
+// sees it gone from CLIENT LIST and hands its mails back at once.
+TEST_F(RedisStoreTest, MailsClaimedByAStoppedInstanceAreReleasedAtOpen) {
+    options_.mail_lease = 60s;
+    open();
+    std::string error;
+    auto other = RedisStore::open(server_->url(), options_with_clock(), error);
+    ASSERT_TRUE(other) << error;
+    on_loop([&](Loop&) -> Task<void> {
+        co_await store_->enqueue_mail(outbox("held@x.org", t0_us));
+        EXPECT_EQ((co_await other->due_mail(t0_us + 1, 10)).size(), 1u);  // claimed by `other`
+        EXPECT_TRUE((co_await store_->due_mail(t0_us + 1, 10)).empty());
+    });
+    other->close();
+    other.reset();
+    // Its connection is dropped at this thread's next store call; the finished loops must go
+    // too (a poll armed in a ring keeps a socket open until the ring is destroyed).
+    on_loop([&](Loop&) -> Task<void> { co_await store_->ping(); });
+    destroy_finished_loops();
+    std::string holder = server_->command({"HGETALL", "{authd}:mail_lease"});
+    holder = holder.substr(holder.find('\n') + 1);
+    for (int i = 0; i < 200 && server_->command({"CLIENT", "LIST"}).find("name=authd-" + holder) !=
+                                   std::string::npos;
+         ++i) {
+        std::this_thread::sleep_for(10ms);  // Redis notices the closed socket asynchronously
+    }
+    reopen();
+    on_loop([&](Loop&) -> Task<void> {
+        auto due = co_await store_->due_mail(t0_us + 2, 10);
+        EXPECT_TRUE(due.size() == 1 && due[0].to == "held@x.org")
+            << "the lease of the stopped instance stayed";
+    });
+}
+
+// The same while every instance keeps running: the subscriber's housekeeping notices.
+TEST_F(RedisStoreTest, MailsClaimedByAStoppedInstanceAreReleasedByTheOthers) {
+    options_.mail_lease = 60s;
+    options_.subscribe = true;
+    options_.housekeeping_period = 100ms;
+    open();
+    RedisStoreOptions quiet = options_with_clock();
+    quiet.subscribe = false;
+    std::string error;
+    auto other = RedisStore::open(server_->url(), quiet, error);
+    ASSERT_TRUE(other) << error;
+    on_loop([&](Loop&) -> Task<void> {
+        co_await store_->enqueue_mail(outbox("held@x.org", t0_us));
+        EXPECT_EQ((co_await other->due_mail(t0_us + 1, 10)).size(), 1u);
+    });
+    other->close();
+    other.reset();
+    on_loop([&](Loop&) -> Task<void> { co_await store_->ping(); });  // drops `other`'s connection
+    destroy_finished_loops();
+    on_loop([&](Loop& loop) -> Task<void> {
+        auto until = core::mono_now() + 5s;
+        size_t due = 0;
+        while (due == 0 && core::mono_now() < until) {
+            co_await SleepFor{loop, 50ms};
+            due = (co_await store_->due_mail(t0_us + 2, 10)).size();
+        }
+        EXPECT_EQ(due, 1u) << "the stopped instance's lease was not released";
     });
 }
 
@@ -832,8 +985,10 @@ TEST_F(RedisStoreTest, EverythingPersistsAcrossRedisRestart) {
         EXPECT_EQ(u->password_hash, make_user("x").password_hash);
         EXPECT_FALSE(co_await store_->find_user(2));
         EXPECT_EQ(co_await store_->count_users(), 1u);
-        EXPECT_EQ((co_await store_->rotate_refresh("s-a", "jb", "jd", now + 300)).status, RotateStatus::rotated);
-        EXPECT_EQ((co_await store_->rotate_refresh("s-b", "jc", "je", now + 300)).status, RotateStatus::revoked);
+        EXPECT_EQ((co_await store_->rotate_refresh("s-a", "jb", "jd", now + 300)).status,
+                  RotateStatus::rotated);
+        EXPECT_EQ((co_await store_->rotate_refresh("s-b", "jc", "je", now + 300)).status,
+                  RotateStatus::revoked);
         auto audits = co_await store_->audit_for(1);
         EXPECT_TRUE(audits.size() == 1 && audits[0].reason == "ok");
         auto due = co_await store_->due_mail(t0_us, 10);
@@ -884,10 +1039,14 @@ TEST_F(RedisStoreTest, ConcurrentCreateOfOneUsernameFromTwoLoops) {
         on_loop([&](Loop&) -> Task<void> {
             for (int i = 0; i < rounds; ++i) {
                 sync_point.arrive_and_wait();
-                std::string name = i % 2 ? "Racer" + std::to_string(i) : "racer" + std::to_string(i);
-                MailComposer compose = [](const User& u) { return std::optional<OutboxMail>(outbox(u.email)); };
+                std::string name =
+                    i % 2 ? "Racer" + std::to_string(i) : "racer" + std::to_string(i);
+                MailComposer compose = [](const User& u) {
+                    return std::optional<OutboxMail>(outbox(u.email));
+                };
                 auto r = co_await store_->create_user(
-                    make_user(name, "side" + std::to_string(side) + "-" + std::to_string(i) + "@x.org"),
+                    make_user(name,
+                              "side" + std::to_string(side) + "-" + std::to_string(i) + "@x.org"),
                     i % 4 < 2 ? std::move(compose) : nullptr);
                 if (r.user) {
                     ++wins;
@@ -939,7 +1098,8 @@ TEST_F(RedisStoreTest, ChangesReachAnotherInstanceQuickly) {
     EXPECT_LT(ms, 100.0);
     ASSERT_TRUE(heard.wait_event("d 1"));
     auto events = heard.events();
-    std::vector<std::string> want{"v 1 0", "r sid-pat " + std::to_string(now_s() + 500), "v 1 1", "d 1"};
+    std::vector<std::string> want{"v 1 0", "r sid-pat " + std::to_string(now_s() + 500), "v 1 1",
+                                  "d 1"};
     EXPECT_EQ(events, want);
     instance_b->close();
 }
@@ -991,7 +1151,8 @@ TEST_F(RedisStoreTest, UnreachableRedisFailsFastAndRecovers) {
         EXPECT_FALSE(co_await store_->find_user(1));
         EXPECT_FALSE(co_await store_->update_user(1, UserPatch()));
         EXPECT_FALSE(co_await store_->create_session(session("s", 1, "j", now_s() + 10)));
-        EXPECT_EQ((co_await store_->rotate_refresh("s", "j", "k", 1)).status, RotateStatus::unknown);
+        EXPECT_EQ((co_await store_->rotate_refresh("s", "j", "k", 1)).status,
+                  RotateStatus::unknown);
         EXPECT_FALSE((co_await store_->revoke_session("s")).existed);
         EXPECT_EQ(co_await store_->enqueue_mail(outbox()), 0);
         EXPECT_FALSE(co_await store_->append_audit(audit(0, 0, 0, "", "")));
@@ -1000,6 +1161,10 @@ TEST_F(RedisStoreTest, UnreachableRedisFailsFastAndRecovers) {
         auto ms = std::chrono::duration_cast<core::Millis>(core::mono_now() - started).count();
         EXPECT_LT(ms, 1000) << "calls must fail fast while Redis is down";
     });
+    std::string metrics;
+    store_->append_metrics(metrics);
+    EXPECT_EQ(metrics.find("authd_store_redis_unavailable_total 0"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("authd_store_redis_data_lost 0"), std::string::npos) << metrics;
     ASSERT_EQ(server_->start(), "");
     on_loop([&](Loop& loop) -> Task<void> {
         EXPECT_TRUE(co_await wait_ping(loop, *store_, true)) << "never reconnected";
@@ -1012,7 +1177,9 @@ TEST_F(RedisStoreTest, UnreachableRedisFailsFastAndRecovers) {
 TEST_F(RedisStoreTest, FrozenRedisTimesOutAndRecovers) {
     options_.command_timeout = 300ms;
     open();
-    on_loop([&](Loop&) -> Task<void> { EXPECT_TRUE((co_await store_->create_user(make_user("a"), no_mail())).user); });
+    on_loop([&](Loop&) -> Task<void> {
+        EXPECT_TRUE((co_await store_->create_user(make_user("a"), no_mail())).user);
+    });
     server_->freeze();
     on_loop([&](Loop&) -> Task<void> {
         auto started = core::mono_now();
@@ -1087,11 +1254,14 @@ TEST_F(RedisStoreTest, OpenFailsClearlyWhenRedisIsUnreachable) {
     RedisStoreOptions o;
     o.open_timeout = 500ms;
     EXPECT_FALSE(RedisStore::open("redis://127.0.0.1:" + std::to_string(port), o, error));
-    EXPECT_NE(error.find("cannot reach Redis at redis://127.0.0.1:" + std::to_string(port)), std::string::npos) << error;
+    EXPECT_NE(error.find("cannot reach Redis at redis://127.0.0.1:" + std::to_string(port)),
+              std::string::npos)
+        << error;
     EXPECT_LT(core::mono_now() - started, 3s);
     EXPECT_FALSE(RedisStore::open("redis://127.0.0.1:notaport", o, error));
     EXPECT_NE(error.find("invalid Redis port"), std::string::npos) << error;
-    EXPECT_FALSE(RedisStore::open("redis://:secret@127.0.0.1:" + std::to_string(server_->port()), o, error));
+    EXPECT_FALSE(
+        RedisStore::open("redis://:secret@127.0.0.1:" + std::to_string(server_->port()), o, error));
     EXPECT_NE(error.find("refused AUTH"), std::string::npos) << error;
     EXPECT_EQ(error.find("secret"), std::string::npos) << "the password must not be echoed";
 }
@@ -1119,8 +1289,8 @@ TEST(RedisUrl, Parses) {
     ASSERT_TRUE(u) << error;
     EXPECT_EQ(u->password, "secret");
     EXPECT_TRUE(u->username.empty());
-    for (const char* bad : {"http://x", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000", "redis://h/x",
-                            "redis://[::1", "redis://u:%zz@h"}) {
+    for (const char* bad : {"http://x", "redis://", "redis://:6379", "redis://h:0",
+                            "redis://h:70000", "redis://h/x", "redis://[::1", "redis://u:%zz@h"}) {
         EXPECT_FALSE(parse_redis_url(bad, error)) << bad;
         EXPECT_FALSE(error.empty());
     }
@@ -1138,7 +1308,8 @@ TEST(RedisChange, Parses) {
     EXPECT_EQ(v->version, 3);
     auto d = parse_redis_change("abc d 7");
     ASSERT_TRUE(d && d->kind == 'd' && d->number == 7);
-    for (const char* bad : {"", "abc", "abc x 1", "abc v 1", "abc v 1 -2", "abc r 1", "abc r x sid", "abc d"}) {
+    for (const char* bad :
+         {"", "abc", "abc x 1", "abc v 1", "abc v 1 -2", "abc r 1", "abc r x sid", "abc d"}) {
         EXPECT_FALSE(parse_redis_change(bad)) << bad;
     }
 }
