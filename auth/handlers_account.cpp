@@ -26,6 +26,11 @@ Response user_not_found() {
     return unauthorized("User not found", "user_not_found");
 }
 
+// After a lookup of the caller found nothing: gone, or the store did not answer.
+Response missing_user() {
+    return store::last_call_failed() ? service_unavailable() : user_not_found();
+}
+
 Response profile_response(const store::User& u) {
     Response r = http::json_response(200, profile_json(u));
     r.no_store = true;
@@ -52,13 +57,17 @@ std::string other_session(LoopContext& ctx, const http::BodyFields& body, const 
     return std::string(claims.sid);
 }
 
-// Records the session as revoked in the store, then on every loop before answering.
-core::Task<void> revoke_everywhere(Services& s, std::string sid) {
+// Records the session as revoked in the store, then on every loop before answering. False
+// when the store did not take it: then nothing changes, so that the client's retry (after
+// a 503) still authenticates and revokes it for every instance.
+core::Task<bool> revoke_everywhere(Services& s, std::string sid) {
     store::RevokeResult r = co_await s.store->revoke_session(sid);
+    if (store::last_call_failed()) co_return false;
     int64_t expires_at = r.existed && r.expires_at > 0
                              ? r.expires_at
                              : core::wall_seconds() + s.settings.refresh_ttl;
     co_await spread_revocation(s, std::move(sid), expires_at);
+    co_return true;
 }
 
 struct PasswordChange {
@@ -138,8 +147,11 @@ core::Task<Response> handle_logout(http::Request& req) {
         .string("refresh", {.required = false, .allow_blank = true, .trim = false});
     if (!errors.empty()) co_return errors.to_response();
     std::string other = other_session(loop_context(req), body, *me);
-    co_await revoke_everywhere(s, me->sid);
-    if (!other.empty()) co_await revoke_everywhere(s, std::move(other));
+    // The other session first: if the store fails after it, a retry still authenticates.
+    bool stored = true;
+    if (!other.empty()) stored = co_await revoke_everywhere(s, std::move(other));
+    if (stored) stored = co_await revoke_everywhere(s, me->sid);
+    if (!stored) co_return service_unavailable("The session store is unavailable, try again later.");
     core::log_info("auth", "logout", {{"user_id", std::to_string(me->user_id)}});
     co_return http::detail_response(200, "Successfully logged out.");
 }
@@ -154,12 +166,13 @@ core::Task<Response> handle_password_change(http::Request& req) {
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
     std::optional<store::User> user = co_await s.store->find_user(me->user_id);
-    if (!user) co_return user_not_found();
+    if (!user) co_return missing_user();
     http::FieldErrors errors;
     std::optional<PasswordChange> change = read_password_change(body, *user, errors);
     if (change) {
         std::string key = throttle_key(user->username);
         store::LoginFailures failures = co_await s.store->login_failures(key);
+        if (store::last_call_failed()) co_return service_unavailable();
         if (failures.count >= s.settings.login_max_failures)
             co_return too_many_attempts(failures.retry_after);
         // Named, not a temporary in the co_await: GCC 12 destroys such closures twice.
@@ -181,8 +194,14 @@ core::Task<Response> handle_password_change(http::Request& req) {
     store::UserPatch patch;
     patch.password_hash = std::move(**hash);
     patch.bump_token_version = true;
+    patch.if_password_hash = user->password_hash;  // two changes at once: the second one fails
     std::optional<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
-    if (!updated) co_return service_unavailable("The user store is unavailable, try again later.");
+    if (!updated && store::last_call_failed())
+        co_return service_unavailable("The user store is unavailable, try again later.");
+    if (!updated) {
+        errors.add("old_password", "Old password is incorrect.");  // it changed meanwhile
+        co_return errors.to_response();
+    }
     co_await spread_token_version(s, updated->id, updated->token_version);
     core::log_info("auth", "password changed", {{"user_id", std::to_string(updated->id)}});
     std::optional<TokenPair> pair = co_await issue_tokens(s, *updated);
@@ -195,7 +214,7 @@ core::Task<Response> handle_profile_get(http::Request& req) {
     std::optional<Principal> me = authenticate(req, err);
     if (!me) co_return err;
     std::optional<store::User> user = co_await services(req).store->find_user(me->user_id);
-    if (!user) co_return user_not_found();
+    if (!user) co_return missing_user();
     co_return profile_response(*user);
 }
 
@@ -224,7 +243,7 @@ core::Task<Response> handle_profile_patch(http::Request& req) {
     if (patch.address) errors.add_all("address", validate_name(*patch.address, kAddressMaxLength));
     if (!errors.empty()) co_return errors.to_response();
     std::optional<store::User> user = co_await s.store->find_user(me->user_id);
-    if (!user) co_return user_not_found();
+    if (!user) co_return missing_user();
     if (!patch.first_name && !patch.last_name && !patch.phone_number && !patch.address) {
         co_return profile_response(*user);
     }

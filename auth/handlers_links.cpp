@@ -20,15 +20,22 @@ namespace {
 
 using http::Response;
 
+struct LinkUser {
+    std::optional<store::User> user;  // set when the link checks out
+    bool unavailable = false;         // the store did not answer: say 503, not "invalid link"
+};
+
 // The user a link points at, when its uidb64 and token check out for `purpose`.
-core::Task<std::optional<store::User>> user_for_link(Services& s, http::Request& req, LinkPurpose purpose) {
+core::Task<LinkUser> user_for_link(Services& s, http::Request& req, LinkPurpose purpose) {
+    LinkUser out;
     auto id = uidb64_decode(req.param(0));
-    if (!id) co_return std::nullopt;
+    if (!id) co_return out;
     std::optional<store::User> user = co_await s.store->find_user(*id);
-    if (!user) co_return std::nullopt;
+    out.unavailable = !user && store::last_call_failed();
+    if (!user) co_return out;
     std::string state = purpose == LinkPurpose::verify_email ? verify_link_state(*user) : reset_link_state(*user);
-    if (!s.links.check(purpose, user->id, state, req.param(1), core::wall_seconds())) co_return std::nullopt;
-    co_return user;
+    if (s.links.check(purpose, user->id, state, req.param(1), core::wall_seconds())) out.user = std::move(user);
+    co_return out;
 }
 
 Response json_detail_with_link_headers(int status, std::string_view detail) {
@@ -48,7 +55,9 @@ core::Task<Response> handle_signup(http::Request& req) {
 core::Task<Response> handle_verify_email(http::Request& req) {
     Services& s = services(req);
     bool html = prefers_html(req);
-    std::optional<store::User> user = co_await user_for_link(s, req, LinkPurpose::verify_email);
+    LinkUser link = co_await user_for_link(s, req, LinkPurpose::verify_email);
+    if (link.unavailable) co_return service_unavailable();
+    std::optional<store::User>& user = link.user;
     if (!user) {
         co_return html ? invalid_link_page("verification")
                        : json_detail_with_link_headers(400, "Invalid or expired verification link.");
@@ -71,6 +80,7 @@ core::Task<Response> handle_reset_password(http::Request& req) {
     if (email) errors.add_all("email", validate_email(*email));
     if (!errors.empty()) co_return errors.to_response();
     std::optional<store::User> user = co_await s.store->find_user_by_email(normalize_email(*email));
+    if (!user && store::last_call_failed()) co_return service_unavailable();
     if (user && user->is_active) {
         std::string token = s.links.make(LinkPurpose::reset_password, user->id, reset_link_state(*user),
                                          core::wall_seconds());
@@ -86,8 +96,9 @@ core::Task<Response> handle_reset_password(http::Request& req) {
 }
 
 core::Task<Response> handle_reset_confirm_get(http::Request& req) {
-    std::optional<store::User> user = co_await user_for_link(services(req), req, LinkPurpose::reset_password);
-    if (!user) co_return invalid_link_page("password reset");
+    LinkUser link = co_await user_for_link(services(req), req, LinkPurpose::reset_password);
+    if (link.unavailable) co_return service_unavailable();
+    if (!link.user) co_return invalid_link_page("password reset");
     co_return reset_form_page(200, req.path(), {});
 }
 
@@ -96,7 +107,9 @@ core::Task<Response> handle_reset_confirm_post(http::Request& req) {
     http::BodyFields body;
     if (auto err = http::parse_body(req, body)) co_return std::move(*err);
     bool html = body.from_form || prefers_html(req);
-    std::optional<store::User> user = co_await user_for_link(s, req, LinkPurpose::reset_password);
+    LinkUser link = co_await user_for_link(s, req, LinkPurpose::reset_password);
+    if (link.unavailable) co_return service_unavailable();
+    std::optional<store::User>& user = link.user;
     if (!user) {
         co_return html ? invalid_link_page("password reset")
                        : json_detail_with_link_headers(400, "Invalid or expired password reset link.");
@@ -123,8 +136,13 @@ core::Task<Response> handle_reset_confirm_post(http::Request& req) {
     store::UserPatch patch;
     patch.password_hash = std::move(**hash);
     patch.bump_token_version = true;
+    patch.if_password_hash = user->password_hash;  // the link works once, even used twice at once
     std::optional<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
-    if (!updated) co_return service_unavailable();
+    if (!updated && store::last_call_failed()) co_return service_unavailable();
+    if (!updated) {  // the precondition failed: the link was spent meanwhile
+        co_return html ? invalid_link_page("password reset")
+                       : json_detail_with_link_headers(400, "Invalid or expired password reset link.");
+    }
     co_await spread_token_version(s, updated->id, updated->token_version);
     core::log_info("auth", "password reset by link", {{"user_id", std::to_string(updated->id)}});
     if (html) co_return reset_done_page();

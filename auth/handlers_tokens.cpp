@@ -47,12 +47,16 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
 
     std::string user_key = "user:" + lower_ascii(*username);
     std::string ip_key = "ip:" + std::string(req.peer_address());
+    // A store that does not answer must not pass for "no failures" or "no such user".
     store::LoginFailures uf = co_await s.store->login_failures(user_key);
+    if (store::last_call_failed()) co_return service_unavailable();
     if (uf.count >= s.settings.login_max_failures) co_return too_many_attempts(uf.retry_after);
     store::LoginFailures ipf = co_await s.store->login_failures(ip_key);
+    if (store::last_call_failed()) co_return service_unavailable();
     if (ipf.count >= s.settings.ip_max_failures) co_return too_many_attempts(ipf.retry_after);
 
     std::optional<store::User> user = co_await s.store->find_user_by_username(*username);
+    if (!user && store::last_call_failed()) co_return service_unavailable();
     std::string hash = user ? user->password_hash : s.hasher.dummy_hash();
     // Named, not a temporary in the co_await: GCC 12 destroys such closures twice (double free).
     auto verify = [&s, hash = std::move(hash), pw = std::move(*password)] { return s.hasher.verify(hash, pw); };

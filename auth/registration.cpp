@@ -122,9 +122,13 @@ core::Task<http::Response> register_user(Services& s, const http::BodyFields& fi
         // Report uniqueness with the other field errors, like DRF's validators do.
         if (co_await s.store->find_user_by_username(candidate->user.username)) {
             errors.add("username", "A user with that username already exists.");
+        } else if (store::last_call_failed()) {
+            co_return service_unavailable();
         }
         if (co_await s.store->find_user_by_email(candidate->user.email)) {
             errors.add("email", "A user with that email already exists.");
+        } else if (store::last_call_failed()) {
+            co_return service_unavailable();
         }
     }
     if (!errors.empty() || !candidate || !role) co_return errors.to_response();

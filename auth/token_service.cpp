@@ -73,6 +73,11 @@ Task<RefreshOutcome> refresh_tokens(LoopContext& ctx, std::string refresh_token)
     next.exp = now + s.settings.refresh_ttl;
     next.jti = new_token_id();
     store::RotateResult r = co_await s.store->rotate_refresh(old.sid, old.jti, next.jti, next.exp);
+    if (store::last_call_failed()) {
+        RefreshOutcome unavailable;
+        unavailable.status = RefreshStatus::store_unavailable;
+        co_return unavailable;
+    }
     if (r.status == store::RotateStatus::reused) {
         core::log_warn("auth", "refresh token reused; session revoked",
                        {{"user_id", std::to_string(old.user_id)}});

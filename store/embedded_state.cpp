@@ -17,12 +17,6 @@ bool same_secret(std::string_view a, std::string_view b) {
     return diff == 0;
 }
 
-// Whether the patch changes anything besides last_login.
-bool patch_changes_more_than_login(const UserPatch& p) {
-    return p.email || p.first_name || p.last_name || p.phone_number || p.address ||
-           p.password_hash || p.role || p.is_active || p.email_verified || p.bump_token_version;
-}
-
 }  // namespace
 
 EmbeddedState::EmbeddedState(Journal& journal, Clock clock)
@@ -158,6 +152,7 @@ std::optional<User> EmbeddedState::find_user_by_email(std::string_view email) co
 std::optional<User> EmbeddedState::update_user(int64_t id, const UserPatch& p) {
     const User* current = users_.find(id);
     if (!current) return std::nullopt;
+    if (p.if_password_hash && current->password_hash != *p.if_password_hash) return std::nullopt;
     const bool more_than_login = patch_changes_more_than_login(p);
     if (!more_than_login && !p.last_login_us) return *current;  // nothing to change
     if (p.email) {

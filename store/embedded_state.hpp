@@ -72,6 +72,10 @@ public:
     size_t login_failure_keys() const { return failures_.size(); }
     int64_t next_user_id() const { return next_user_id_; }
 
+    // Whether a write since the last call was refused by the journal (failed disk): the
+    // store reports such an operation as unanswered, not as "nothing there".
+    bool take_write_refused() { return std::exchange(write_refused_, false); }
+
 private:
     struct FailureWindow {
         uint32_t count = 0;
@@ -80,7 +84,11 @@ private:
 
     int64_t now_us() const { return clock_(); }
     int64_t now_s() const { return clock_() / 1000000; }
-    bool append_scratch() { return journal_.append(scratch_); }
+    bool append_scratch() {
+        if (journal_.append(scratch_)) return true;
+        write_refused_ = true;
+        return false;
+    }
     const Session* live_session(const std::string& sid) const;
 
     void apply(MetaRecord&& r);
@@ -98,6 +106,7 @@ private:
     Journal& journal_;
     Clock clock_;
     std::string scratch_;  // the record being encoded (reused to avoid allocating)
+    bool write_refused_ = false;
 
     int64_t next_user_id_ = 1;  // never decreases: ids are not reused after deletes
     int64_t next_mail_id_ = 1;

@@ -102,6 +102,7 @@ void EmbeddedStore::writer_main() {
 void EmbeddedStore::run(Op* op) {
     uint64_t before = journal_->appended_records();
     op->execute(*state_);
+    if (state_->take_write_refused()) op->fail();  // same value, flagged as unanswered
     op->wrote = journal_->appended_records() != before;
     stats_.operations.fetch_add(1, std::memory_order_relaxed);
     // Nothing unsynced means nothing this answer depends on can still be lost.

@@ -134,15 +134,22 @@ private:
             store_->push(this);
             return true;
         }
-        R await_resume() { return std::move(*result_); }
+        R await_resume() {
+            set_last_call_failed(failed_);
+            return std::move(*result_);
+        }
         void execute(EmbeddedState& state) override { result_.emplace(fn_(state)); }
-        void fail() override { result_.emplace(std::move(failure_)); }
+        void fail() override {
+            failed_ = true;
+            result_.emplace(std::move(failure_));
+        }
 
     private:
         EmbeddedStore* store_;
         F fn_;
         R failure_;
         std::optional<R> result_;
+        bool failed_ = false;
     };
 
     // co_await submit(fn, failure): fn(state) runs on the writer; resumes on this loop.

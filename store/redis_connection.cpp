@@ -23,12 +23,6 @@ struct Registry {
 };
 thread_local Registry registry;
 
-std::string address_of(const RedisEndpoint& e) {
-    const RedisUrl& u = e.url;
-    return (u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) + ":" +
-           std::to_string(u.port);
-}
-
 std::string reply_text(const redisReply* r) {
     return r && r->str ? std::string(r->str, r->len) : std::string();
 }
@@ -122,8 +116,10 @@ bool RedisConnection::connect() {
     // Backing off: fail fast, unless another connection has got through meanwhile.
     uint64_t connects = endpoint_->connects.load(std::memory_order_relaxed);
     if (loop_->now() < retry_at_ && connects == connects_seen_) return false;
-    const RedisUrl& u = endpoint_->url;
-    redisAsyncContext* ac = redisAsyncConnect(u.host.c_str(), u.port);
+    // The generation first: a redirect landing in between then only costs a reconnect.
+    target_gen_ = endpoint_->target_generation();
+    address_ = endpoint_->target();
+    redisAsyncContext* ac = redisAsyncConnect(address_.host.c_str(), address_.port);
     if (!ac) {
         note_failure("out of memory");
         return false;
@@ -132,6 +128,7 @@ bool RedisConnection::connect() {
         std::string why = ac->c.errstr;
         redisAsyncFree(ac);
         note_failure(why);
+        note_connect_failed();
         return false;
     }
     ctx_ = ac;
@@ -150,6 +147,38 @@ bool RedisConnection::connect() {
     redisAsyncSetConnectCallback(ac, &RedisConnection::on_connect_cb);  // asks for POLLOUT
     start_handshake();
     return true;
+}
+
+// A redirected node that cannot be reached (it died in a failover, say): the next connect
+// asks the seed, which answers MOVED with the slot's new owner.
+void RedisConnection::note_connect_failed() {
+    endpoint_->forget_redirect(address_);
+}
+
+// Before a command: an idle connection made for an older target (another connection heard a
+// MOVED meanwhile) moves now rather than collect a MOVED of its own. Subscribers stay put:
+// on a Cluster, PUBLISH reaches every node.
+void RedisConnection::follow_target() {
+    if (!ctx_ || target_gen_ == endpoint_->target_generation()) return;
+    if (pending_ > 0 || !sub_channel_.empty()) return;  // busy: replies owed here
+    target_gen_ = endpoint_->target_generation();
+    if (endpoint_->target() == address_) return;
+    drop("the store's Redis node changed", /*abandon=*/false);
+    retry_at_ = {};  // not a failure: connect at once
+}
+
+void RedisConnection::follow_moved(std::string_view error) {
+    std::optional<RedisRedirect> moved = parse_moved(error);
+    if (!moved) {
+        if (!moved_malformed_logged_) {
+            core::log_warn("redis", "ignoring a malformed Redis Cluster MOVED reply",
+                           {{"error", error.substr(0, 120)},
+                            {"address", format_redis_address(address_)}});
+        }
+        moved_malformed_logged_ = true;
+        return;
+    }
+    if (endpoint_->redirect(*moved, address_)) reset("Redis Cluster redirect (MOVED)");
 }
 
 // Queued before anything else, so their replies come first (hiredis pipelines them).
@@ -182,7 +211,7 @@ void RedisConnection::start_handshake() {
 void RedisConnection::note_failure(std::string_view why) {
     if (!ever_failed_) {
         core::log_warn("redis", "Redis connection failed or lost; retrying with backoff",
-                       {{"address", address_of(*endpoint_)}, {"error", why}});
+                       {{"address", format_redis_address(address_)}, {"error", why}});
     }
     ever_failed_ = true;
     connects_seen_ = endpoint_->connects.load(std::memory_order_relaxed);
@@ -237,6 +266,7 @@ void RedisConnection::schedule_reconnect() {
 
 bool RedisConnection::send(RedisRequest& request, const RedisArgs& args) {
     if (!bind_current_loop()) return false;
+    follow_target();
     if (!ctx_ && !connect()) return false;
     return queue(request, args, true);
 }
@@ -351,13 +381,15 @@ void RedisConnection::on_timer() {
     }
     // Replies are matched to commands by order, so one late reply spoils the connection.
     core::log_warn("redis", "Redis did not answer in time; dropping the connection",
-                   {{"address", address_of(*endpoint_)},
+                   {{"address", format_redis_address(address_)},
                     {"timeout_ms", std::to_string(endpoint_->command_timeout.count())},
                     {"pending", std::to_string(pending_)}});
     ever_failed_ = true;
     endpoint_->timeouts.fetch_add(1, std::memory_order_relaxed);
+    bool never_connected = !connected_;  // the node did not even accept the connection
     drop("timeout", /*abandon=*/false);
     note_failure("command timeout");
+    if (never_connected) note_connect_failed();
     schedule_reconnect();
     dispatch_ready();
 }
@@ -464,6 +496,7 @@ void RedisConnection::on_connect_cb(const redisAsyncContext* ac, int status) {
         self->ctx_ = nullptr;
         self->connected_ = false;
         self->note_failure(ac->c.errstr[0] ? ac->c.errstr : "connect failed");
+        self->note_connect_failed();
         self->schedule_reconnect();
         return;
     }
@@ -472,7 +505,7 @@ void RedisConnection::on_connect_cb(const redisAsyncContext* ac, int status) {
     self->endpoint_->connects.fetch_add(1, std::memory_order_relaxed);
     if (self->ever_failed_) {
         core::log_info("redis", "Redis connection restored",
-                       {{"address", address_of(*self->endpoint_)}});
+                       {{"address", format_redis_address(self->address_)}});
         self->ever_failed_ = false;
     }
 }

@@ -91,6 +91,14 @@ class RedisConnection {
     // such as READONLY that mean the server behind the address changed role.
     void reset(std::string_view why);
 
+    // A command got `MOVED <slot> <host>:<port>` (a Redis Cluster node that does not own
+    // authd's slot): the endpoint's target becomes that node for every connection of the
+    // store, and this one reconnects there. A malformed redirect is logged and ignored.
+    void follow_moved(std::string_view error);
+
+    // The node this connection talks to (or last tried): the endpoint's target() at connect.
+    const RedisAddress& address() const { return address_; }
+
     bool connected() const { return ctx_ != nullptr && connected_; }
 
   private:
@@ -119,6 +127,8 @@ class RedisConnection {
     bool bind_current_loop();
     bool on_live_loop() const;
     bool connect();
+    void note_connect_failed();
+    void follow_target();
     void start_handshake();
     bool queue(RedisRequest& request, const RedisArgs& args, bool counted);
     void drop(std::string_view why, bool abandon);
@@ -149,6 +159,9 @@ class RedisConnection {
     static void on_reply_cb(redisAsyncContext* ac, void* reply, void* privdata);
 
     std::shared_ptr<const RedisEndpoint> endpoint_;
+    RedisAddress address_;              // where ctx_ connects (endpoint_->target() then)...
+    uint64_t target_gen_ = 0;           // ...and endpoint_->target_generation() then
+    bool moved_malformed_logged_ = false;
     redisAsyncContext* ctx_ = nullptr;  // nullptr: disconnected
     bool connected_ = false;            // the TCP connect of ctx_ completed
     uint64_t gen_ = 0;                  // bumped per context: tells stale poll completions apart

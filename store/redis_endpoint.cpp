@@ -1,4 +1,4 @@
-// Parsing and resolving `redis://` URLs.
+// Parsing and resolving `redis://` URLs, and following Redis Cluster MOVED redirects.
 #include "store/redis_endpoint.hpp"
 
 #include <arpa/inet.h>
@@ -7,6 +7,8 @@
 
 #include <charconv>
 #include <cstring>
+
+#include "core/log.hpp"
 
 namespace authd::store {
 namespace {
@@ -44,7 +46,108 @@ std::optional<std::string> percent_decode(std::string_view s) {
     return out;
 }
 
+// Address or host-name characters only: what a MOVED may name is bounded and printable, and
+// nothing in it can be mistaken for a URL or an option by getaddrinfo.
+bool plausible_host(std::string_view h) {
+    if (h.size() > 253) return false;
+    for (char c : h) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '-' || c == ':' || c == '_';
+        if (!ok) return false;
+    }
+    return h.empty() || (h.front() != '-' && h.front() != '.');
+}
+
+bool numeric_host(const std::string& h) {
+    unsigned char buf[sizeof(in6_addr)];
+    return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
+}
+
 }  // namespace
+
+std::optional<RedisRedirect> parse_moved(std::string_view error) {
+    constexpr std::string_view prefix = "MOVED ";
+    if (!error.starts_with(prefix)) return std::nullopt;
+    std::string_view rest = error.substr(prefix.size());
+    size_t space = rest.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    RedisRedirect out;
+    if (!parse_int(rest.substr(0, space), 0, 16383, out.slot)) return std::nullopt;
+    std::string_view endpoint = rest.substr(space + 1);
+    std::string_view host, port;
+    if (endpoint.starts_with('[')) {  // [v6]:port
+        size_t close = endpoint.find(']');
+        if (close == std::string_view::npos || endpoint.substr(close + 1, 1) != ":")
+            return std::nullopt;
+        host = endpoint.substr(1, close - 1);
+        port = endpoint.substr(close + 2);
+        if (host.empty()) return std::nullopt;
+    } else {  // Redis writes IPv6 without brackets: the port follows the last ':'
+        size_t colon = endpoint.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        host = endpoint.substr(0, colon);
+        port = endpoint.substr(colon + 1);
+    }
+    if (!plausible_host(host) || !parse_int(port, 1, 65535, out.port)) return std::nullopt;
+    out.host = std::string(host);
+    return out;
+}
+
+std::string format_redis_address(const RedisAddress& a) {
+    bool v6 = a.host.find(':') != std::string::npos;
+    return (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
+}
+
+RedisAddress RedisEndpoint::target() const {
+    std::lock_guard lock(target_mutex_);
+    return redirected_ ? *redirected_ : seed();
+}
+
+bool RedisEndpoint::redirect(const RedisRedirect& moved, const RedisAddress& answered_by) const {
+    RedisUrl where;
+    where.host = moved.host.empty() ? answered_by.host : moved.host;
+    where.port = moved.port;
+    std::string error;
+    // A name (cluster-preferred-endpoint-type hostname) is resolved once here, so that
+    // connects never wait on DNS; redirects are rare (start-up, failover, resharding).
+    if (!numeric_host(where.host) && !resolve_redis_host(where, error)) {
+        core::log_warn("redis", "ignoring a Redis Cluster redirect to an unusable address",
+                       {{"error", error}});
+        return false;
+    }
+    RedisAddress next{where.host, where.port};
+    RedisAddress before;
+    {
+        std::lock_guard lock(target_mutex_);
+        before = redirected_ ? *redirected_ : seed();
+        if (before == next) return true;  // another connection followed it already
+        if (next == seed()) {
+            redirected_.reset();
+        } else {
+            redirected_ = next;
+        }
+        target_gen_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    core::log_info("redis", "Redis Cluster moved authd's slot: following the redirect",
+                   {{"slot", std::to_string(moved.slot)},
+                    {"from", format_redis_address(before)},
+                    {"to", format_redis_address(next)}});
+    return true;
+}
+
+void RedisEndpoint::forget_redirect(const RedisAddress& failed) const {
+    {
+        std::lock_guard lock(target_mutex_);
+        if (!redirected_ || *redirected_ != failed) return;  // not (or no longer) the target
+        redirected_.reset();
+        target_gen_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    core::log_warn("redis",
+                   "cannot reach the Redis Cluster node authd was redirected to; asking the "
+                   "configured node again",
+                   {{"unreachable", format_redis_address(failed)},
+                    {"seed", format_redis_address(seed())}});
+}
 
 std::optional<RedisUrl> parse_redis_url(std::string_view url, std::string& error) {
     constexpr std::string_view scheme = "redis://";

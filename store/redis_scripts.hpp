@@ -181,20 +181,22 @@ return {id, 0, 0, mail_id}
 
 // ARGV 4 id, 5 email set?, 6 new email_key, 7 new email search text, 8 first set?, 9 first
 // search text, 10 last set?, 11 last search text, 12 role or '', 13 active or '', 14 bump
-// token version?, 15 set updated_at?, 16.. field/value pairs -> the user's hash, or {} when
-// there is no such user or the new email belongs to another user.
+// token version?, 15 set updated_at?, 16 password hash precondition?, 17 the hash it must
+// be, 18.. field/value pairs -> the user's hash, or {} when there is no such user, the
+// precondition fails or the new email belongs to another user.
 inline constexpr std::string_view redis_update_user = R"lua(
 if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
 local id = tonumber(ARGV[4])
 local key = P .. 'user:' .. id
 local cur = redis.call('HMGET', key, 'email_key', 'role', 'is_active')
 if not cur[1] then return {} end
+if ARGV[16] == '1' and redis.call('HGET', key, 'password_hash') ~= ARGV[17] then return {} end
 local email_moves = ARGV[5] == '1' and ARGV[6] ~= cur[1]
 if email_moves then
   local owner = redis.call('HGET', P .. 'email', ARGV[6])
   if owner and tonumber(owner) ~= id then return {} end
 end
-if #ARGV >= 16 then redis.call('HSET', key, unpack(ARGV, 16)) end
+if #ARGV >= 18 then redis.call('HSET', key, unpack(ARGV, 18)) end
 if ARGV[15] == '1' then redis.call('HSET', key, 'updated_at_us', ARGV[2]) end
 if email_moves then
   if redis.call('HGET', P .. 'email', cur[1]) == tostring(id) then

@@ -37,11 +37,6 @@ const char* script_name(RedisScript s) {
     return names[static_cast<size_t>(s)];
 }
 
-bool patch_changes_more_than_login(const UserPatch& p) {
-    return p.email || p.first_name || p.last_name || p.phone_number || p.address ||
-           p.password_hash || p.role || p.is_active || p.email_verified || p.bump_token_version;
-}
-
 // ---- reply decoders (each gets a non-null, non-error reply) ---------------------------------
 
 std::optional<User> decode_user_reply(const redisReply* r) {
@@ -256,6 +251,7 @@ void RedisStore::note_data_lost(bool lost) {
 
 template <class T>
 void RedisStore::note(const RedisCall<T>& call, std::string_view what) {
+    set_last_call_failed(call.status() != RedisCallStatus::ok);
     if (call.status() == RedisCallStatus::unavailable) {
         unavailable_calls_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -269,6 +265,13 @@ void RedisStore::note(const RedisCall<T>& call, std::string_view what) {
     // A failover turned our address into a replica: reconnect (a proxy may point elsewhere now).
     if (e.starts_with("READONLY") && call.connection())
         call.connection()->reset("Redis answered READONLY");
+    // A Redis Cluster node that does not own the {authd} slot (a failover or resharding moved
+    // it): this call fails (the client retries), the store's connections move to the owner,
+    // and the redirect is logged there, once.
+    if (e.starts_with("MOVED ") && call.connection()) {
+        call.connection()->follow_moved(e);
+        return;
+    }
     if (log_allowed())
         core::log_error("redis", "Redis refused a command", {{"command", what}, {"error", e}});
 }
@@ -396,6 +399,7 @@ Task<std::optional<User>> RedisStore::update_user(int64_t id, UserPatch p) {
     a.add(bool_digit(p.last_name.has_value())).add(p.last_name ? search_field(*p.last_name) : "");
     a.add(p.role ? role_digit(*p.role) : "").add(p.is_active ? bool_digit(*p.is_active) : "");
     a.add(bool_digit(p.bump_token_version)).add(bool_digit(more_than_login));
+    a.add(bool_digit(p.if_password_hash.has_value())).add(p.if_password_hash ? *p.if_password_hash : "");
     if (p.email) a.add("email").add(*p.email);
     if (p.first_name) a.add("first_name").add(*p.first_name);
     if (p.last_name) a.add("last_name").add(*p.last_name);
@@ -616,6 +620,9 @@ Task<void> RedisStore::release_dead_leases() {
         co_return;
     }
     if (!live.ok) co_return;
+    // CLIENT LIST only sees the clients of the node that answered: on a Redis Cluster whose
+    // slot just moved, instances already on the new owner would look dead. Try next round.
+    if (call.connection()->address() != endpoint_->target()) co_return;
     RedisArgs a = script_args(RedisScript::release_leases, now_us());
     for (const std::string& instance : live.instances) a.add(instance);
     int64_t released =

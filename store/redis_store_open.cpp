@@ -1,9 +1,12 @@
 // RedisStore::open: the synchronous, bounded start-up talk with Redis (reachability, AUTH,
 // SELECT, the store's epoch, loading the scripts, a look at the persistence settings),
-// before any loop runs.
+// before any loop runs. On a Redis Cluster it follows MOVED to the node owning the {authd}
+// slot, so the scripts are loaded and the leases released where the data is.
 #include <signal.h>
 #include <sys/random.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -39,13 +42,15 @@ std::string random_hex(size_t bytes) {
 // A blocking hiredis connection with a timeout on every reply; used at open only.
 class SyncRedis {
   public:
-    SyncRedis(const RedisUrl& where, std::string shown, core::Millis timeout)
-        : shown_(std::move(shown)), timeout_(timeout) {
+    SyncRedis(RedisAddress where, std::string shown, core::Millis timeout)
+        : where_(std::move(where)), shown_(std::move(shown)), timeout_(timeout) {
         timeval tv{static_cast<time_t>(timeout.count() / 1000),
                    static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-        ctx_ = redisConnectWithTimeout(where.host.c_str(), where.port, tv);
+        ctx_ = redisConnectWithTimeout(where_.host.c_str(), where_.port, tv);
         if (ctx_ && !ctx_->err) redisSetTimeout(ctx_, tv);
     }
+    SyncRedis(const SyncRedis&) = delete;
+    SyncRedis& operator=(const SyncRedis&) = delete;
     ~SyncRedis() {
         if (ctx_) redisFree(ctx_);
     }
@@ -75,14 +80,22 @@ class SyncRedis {
             return ReplyPtr(nullptr, freeReplyObject);
         }
         if (reply->type == REDIS_REPLY_ERROR) {
-            error = "Redis at " + shown_ + " refused " + args[0] + ": " +
-                    std::string(reply->str, reply->len);
+            std::string_view text(reply->str, reply->len);
+            error = "Redis at " + shown_ + " refused " + args[0] + ": " + std::string(text);
+            moved_ = parse_moved(text);
             return ReplyPtr(nullptr, freeReplyObject);
         }
         return reply;
     }
 
+    // Set when the last refusal was a Redis Cluster MOVED.
+    const std::optional<RedisRedirect>& moved() const { return moved_; }
+    const RedisAddress& address() const { return where_; }
+    const std::string& shown() const { return shown_; }
+
   private:
+    RedisAddress where_;
+    std::optional<RedisRedirect> moved_;
     redisContext* ctx_ = nullptr;
     std::string shown_;
     core::Millis timeout_;
@@ -147,6 +160,90 @@ void release_leases_at_open(SyncRedis& redis, const std::vector<std::string>& ev
     }
 }
 
+bool mentions_cluster(std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower.find("cluster") != std::string::npos;
+}
+
+// A blocking connection to the endpoint's target, authenticated and on the URL's database.
+std::unique_ptr<SyncRedis> connect_sync(const RedisEndpoint& endpoint, core::Millis timeout,
+                                        std::string& error) {
+    RedisAddress where = endpoint.target();
+    std::string shown = where == endpoint.seed() ? redacted_redis_url(endpoint.url)
+                                                 : format_redis_address(where);
+    auto redis = std::make_unique<SyncRedis>(where, shown, timeout);
+    if (!redis->connected(error)) return nullptr;
+    const RedisUrl& u = endpoint.url;
+    if (!u.password.empty()) {
+        std::vector<std::string> auth{"AUTH"};
+        if (!u.username.empty()) auth.push_back(u.username);
+        auth.push_back(u.password);
+        if (!redis->run(auth, error)) return nullptr;
+    }
+    if (u.db != 0 && !redis->run({"SELECT", std::to_string(u.db)}, error)) {
+        // "ERR SELECT is not allowed in cluster mode": say what to change.
+        if (mentions_cluster(error)) {
+            error = "Redis at " + shown + " is a Redis Cluster node: a Cluster has only database " +
+                    "0, so the store URL must not name database " + std::to_string(u.db) +
+                    " (use redis://host:port or .../0; " + error + ")";
+        }
+        return nullptr;
+    }
+    return redis;
+}
+
+struct Epoch {
+    std::string value;
+    bool created = false;  // this start wrote it: a new store
+};
+
+// Reads the store's epoch, writing one first when this Redis holds no authd store yet.
+// nullopt with `error`; redis.moved() then tells whether another Cluster node owns it.
+std::optional<Epoch> read_epoch(SyncRedis& redis, std::string& error) {
+    std::string fresh = random_hex(16);
+    ReplyPtr set = redis.run({"SET", std::string(redis_epoch_key), fresh, "NX"}, error);
+    if (!set) return std::nullopt;
+    Epoch out;
+    out.created = set->type == REDIS_REPLY_STATUS;
+    ReplyPtr got = redis.run({"GET", std::string(redis_epoch_key)}, error);
+    if (!got) return std::nullopt;
+    if (got->type != REDIS_REPLY_STRING) {
+        error = "Redis at " + redis.shown() + " lost the store's epoch key while authd was starting";
+        return std::nullopt;
+    }
+    out.value.assign(got->str, got->len);
+    return out;
+}
+
+// Connects and reads the epoch, following MOVED (a few hops at most: the owner answers
+// itself) to the node that owns the {authd} slot. That node stays the endpoint's target.
+std::unique_ptr<SyncRedis> open_at_owner(const RedisEndpoint& endpoint, core::Millis timeout,
+                                         Epoch& epoch, std::string& error) {
+    constexpr int max_redirects = 3;
+    for (int hop = 0;; ++hop) {
+        std::unique_ptr<SyncRedis> redis = connect_sync(endpoint, timeout, error);
+        if (!redis) return nullptr;
+        std::optional<Epoch> got = read_epoch(*redis, error);
+        if (got) {
+            epoch = std::move(*got);
+            return redis;
+        }
+        const std::optional<RedisRedirect>& moved = redis->moved();
+        if (!moved) return nullptr;
+        if (hop == max_redirects) {
+            error += " (still redirected after " + std::to_string(max_redirects) +
+                     " hops: is the Redis Cluster resharding or failing over?)";
+            return nullptr;
+        }
+        if (!endpoint.redirect(*moved, redis->address())) {
+            error += " (the redirect names an unusable address)";
+            return nullptr;
+        }
+    }
+}
+
 }  // namespace
 
 std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const RedisStoreOptions& given,
@@ -168,29 +265,12 @@ std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const Redis
     std::string shown = redacted_redis_url(endpoint->url);
     if (!resolve_redis_host(endpoint->url, error)) return nullptr;
 
-    SyncRedis redis(endpoint->url, shown, options.open_timeout);
-    if (!redis.connected(error)) return nullptr;
-    const RedisUrl& u = endpoint->url;
-    if (!u.password.empty()) {
-        std::vector<std::string> auth{"AUTH"};
-        if (!u.username.empty()) auth.push_back(u.username);
-        auth.push_back(u.password);
-        if (!redis.run(auth, error)) return nullptr;
-    }
-    if (u.db != 0 && !redis.run({"SELECT", std::to_string(u.db)}, error)) return nullptr;
-
-    // The epoch: written once, when this Redis holds no authd store yet.
-    std::string fresh = random_hex(16);
-    ReplyPtr set = redis.run({"SET", std::string(redis_epoch_key), fresh, "NX"}, error);
-    if (!set) return nullptr;
-    bool created = set->type == REDIS_REPLY_STATUS;
-    ReplyPtr got = redis.run({"GET", std::string(redis_epoch_key)}, error);
-    if (!got) return nullptr;
-    if (got->type != REDIS_REPLY_STRING) {
-        error = "Redis at " + shown + " lost the store's epoch key while authd was starting";
-        return nullptr;
-    }
-    std::string epoch(got->str, got->len);
+    Epoch opened;
+    std::unique_ptr<SyncRedis> owner = open_at_owner(*endpoint, options.open_timeout, opened, error);
+    if (!owner) return nullptr;
+    SyncRedis& redis = *owner;
+    const bool created = opened.created;
+    std::string epoch = std::move(opened.value);
     if (created) {
         std::string ignored;
         ReplyPtr users =
@@ -225,6 +305,7 @@ std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const Redis
     }
     core::log_info("redis", "Redis store opened",
                    {{"redis", shown},
+                    {"node", format_redis_address(endpoint->target())},
                     {"instance", store->origin_},
                     {"new_store", created ? "true" : "false"}});
     return store;

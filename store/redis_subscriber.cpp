@@ -87,6 +87,9 @@ void RedisSubscriber::thread_main(std::promise<std::string>* ready) {
     loop_ = loop;
     ready->set_value("");
     loop->post([this] {
+        // On a Redis Cluster the subscription may sit on any node: PUBLISH (not SPUBLISH) is
+        // broadcast over the cluster bus to every node. It connects to the endpoint's target
+        // like any connection, but does not move when a MOVED changes that target later.
         connection_ = std::make_unique<RedisConnection>(endpoint_);
         connection_->subscribe(std::string(redis_changes_channel), this);
         arm_housekeeping();

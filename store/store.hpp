@@ -33,6 +33,13 @@ public:
     virtual void on_resync(const ValidationState& state) = 0;
 };
 
+// Lookups answer nullopt (lists: nothing; writes: their failure value) both when there is
+// nothing and when the store could not answer. This tells the two apart for the store call
+// this thread awaited last: read it right after that co_await returns, before awaiting
+// anything else (a loop thread runs one coroutine at a time, so nothing can come between).
+bool last_call_failed();
+void set_last_call_failed(bool failed);  // backends: as each call completes, on the caller's thread
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -47,7 +54,8 @@ public:
     virtual Task<std::optional<User>> find_user(int64_t id) = 0;
     virtual Task<std::optional<User>> find_user_by_username(std::string username) = 0;
     virtual Task<std::optional<User>> find_user_by_email(std::string email) = 0;
-    // nullopt: no such user, or patch.email belongs to another user (case-insensitively;
+    // nullopt: no such user, patch.if_password_hash no longer holds, or patch.email belongs
+    // to another user (case-insensitively;
     // look it up first with find_user_by_email to answer with a field error). Sets
     // updated_at unless the patch sets last_login_us alone (as Django's update_last_login).
     virtual Task<std::optional<User>> update_user(int64_t id, UserPatch patch) = 0;

@@ -34,7 +34,17 @@ struct UserPatch {
     std::optional<bool> is_active, email_verified;
     std::optional<int64_t> last_login_us;
     bool bump_token_version = false;
+    // Precondition: update only if the stored password hash is still this one (so that a
+    // reset link, bound to the hash it replaces, works once even when used twice at once).
+    std::optional<std::string> if_password_hash;
 };
+
+// Whether the patch changes anything besides last_login (which alone leaves updated_at, as
+// Django's update_last_login does).
+inline bool patch_changes_more_than_login(const UserPatch& p) {
+    return p.email || p.first_name || p.last_name || p.phone_number || p.address ||
+           p.password_hash || p.role || p.is_active || p.email_verified || p.bump_token_version;
+}
 
 struct CreateUserResult {
     std::optional<User> user;  // set on success

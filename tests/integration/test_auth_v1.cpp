@@ -1,6 +1,7 @@
 // Integration tests of the /auth/ flows (API.md §4, §7) on the real binary with a real SMTP
 // receiver: signup → mailed verification link → login → validate → refresh rotation and reuse
 // detection; login states; password reset through the mailed link and its HTML form.
+#include <atomic>
 #include <regex>
 #include <string>
 #include <thread>
@@ -347,6 +348,46 @@ TEST_F(AuthV1, PasswordResetJsonVariant) {
     EXPECT_EQ(stale.status, 400) << "a link mailed before the reset dies with it: " << stale.body;
     EXPECT_EQ(get(second).status, 400);
     EXPECT_EQ(login("henry", "Brisk-Meadow-81").status, 200);
+}
+
+// A reset link is spent by its first use even when several requests present it at once: the
+// store changes the password only if it is still the one the link was made for.
+TEST_F(AuthV1, ResetLinkWorksOnceEvenWhenUsedConcurrently) {
+    ASSERT_TRUE(start());
+    User ivy = active_user("ivy", "ivy@example.com");
+    ASSERT_GT(ivy.id, 0);
+    ASSERT_EQ(request_reset("ivy@example.com").status, 200);
+    std::string link = mailed_path("ivy@example.com", "/auth/password_reset_confirm/", 2);
+    ASSERT_FALSE(link.empty());
+    constexpr int kRacers = 6;
+    std::vector<HttpResponse> answers(kRacers);
+    std::vector<std::thread> racers;
+    std::atomic<int> ready{0};
+    for (int i = 0; i < kRacers; ++i) {
+        racers.emplace_back([&, i] {
+            std::string pw = "Racing-Harbour-" + std::to_string(40 + i);
+            std::string body = json_object({{"new_password", pw}, {"confirm_password", pw}});
+            ready.fetch_add(1);
+            while (ready.load() < kRacers) std::this_thread::yield();
+            answers[static_cast<size_t>(i)] = post_json(link, body);
+        });
+    }
+    for (auto& t : racers) t.join();
+    int winner = -1;
+    for (int i = 0; i < kRacers; ++i) {
+        const HttpResponse& a = answers[static_cast<size_t>(i)];
+        if (a.status == 200) {
+            EXPECT_EQ(winner, -1) << "a second request reset the password with the same link";
+            winner = i;
+        } else {
+            EXPECT_EQ(a.status, 400) << a.body;
+        }
+    }
+    ASSERT_NE(winner, -1) << "no request reset the password";
+    EXPECT_EQ(login("ivy", "Racing-Harbour-" + std::to_string(40 + winner)).status, 200);
+    for (int i = 0; i < kRacers; ++i) {
+        if (i != winner) EXPECT_EQ(login("ivy", "Racing-Harbour-" + std::to_string(40 + i)).status, 401);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Integration tests of several authd instances on one Redis: an account made on one is usable
 // on the other, a logout or a refresh-token reuse on one is enforced by the other within
 // 100 ms, and the servers ride out Redis dying, coming back, and coming back empty.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -241,6 +242,9 @@ TEST_F(RedisInstances, RedisKilledAndRestartedMidLoad) {
         seen += std::to_string(status) + "×" + std::to_string(n) + " ";
     std::printf("[ redis ] statuses during the outage run: %s\n", seen.c_str());
     EXPECT_EQ(statuses.count(500), 0u) << seen;
+    // A store that does not answer is never passed off as "wrong password" or "not found".
+    EXPECT_EQ(statuses.count(401), 0u) << seen;
+    EXPECT_EQ(statuses.count(404), 0u) << seen;
     EXPECT_EQ(statuses.count(0), 0u) << "a request got no answer: " << seen;
     EXPECT_GT(statuses[503], 0) << "the outage should have been visible: " << seen;
     EXPECT_TRUE(a_.running() && b_.running());
@@ -264,6 +268,108 @@ TEST_F(RedisInstances, RedisKilledAndRestartedMidLoad) {
     }
     ApiClient on_b(b_.port());
     EXPECT_TRUE(on_b.login(acc.username, acc.password)) << on_b.last_failure().body;
+}
+
+// The path of the link in the newest mail that holds one under `prefix`.
+std::string link_path(const std::vector<std::string>& mails, std::string_view prefix) {
+    if (mails.empty()) return {};
+    std::string link = SmtpSink::extract_link(mails.back(), prefix);
+    size_t at = link.find(prefix);
+    return at == std::string::npos ? std::string() : link.substr(at);
+}
+
+// With Redis gone, what needs the store answers 503 + Retry-After: never a wrong "no such
+// user" (401/404), "invalid link" (400) or a logout that did not reach the other instances
+// (200). Validation keeps answering from memory. Then Redis returns and all of it works.
+TEST_F(RedisInstances, RedisDownGivesRetryableAnswersNotWrongOnes) {
+    start_both();
+    Account acc = verified_account(a_.port(), "outage");
+    ASSERT_GT(acc.id, 0);
+    ApiClient on_a(a_.port());
+    auto pair = on_a.login(acc.username, acc.password);
+    ASSERT_TRUE(pair) << on_a.last_failure().body;
+    auto admin = on_a.login(kAdmin, kAdminPassword);
+    ASSERT_TRUE(admin) << on_a.last_failure().body;
+    // Links mailed before the outage: a reset link, and a pending user's verification link.
+    size_t before = sink_.messages().size();
+    ASSERT_EQ(on_a.post("/auth/reset_password/", json_body({{"email", acc.email}})).status, 200);
+    std::string reset = link_path(sink_.wait_for_messages(before + 1), "/auth/password_reset_confirm/");
+    ASSERT_FALSE(reset.empty());
+    Account pending = new_account("pend");
+    ASSERT_EQ(on_a.post("/auth/signup/", json_body({{"username", pending.username},
+                                                    {"email", pending.email},
+                                                    {"password", pending.password}}))
+                  .status,
+              201);
+    std::string verify = link_path(sink_.wait_for_messages(before + 2), "/auth/verify-email/");
+    ASSERT_FALSE(verify.empty());
+
+    redis_.kill9();
+    struct Probe {
+        const char* what;
+        HttpResponse r;
+    };
+    std::vector<Probe> probes;
+    auto probe = [&](const char* what, HttpResponse r) { probes.push_back({what, std::move(r)}); };
+    probe("login", on_a.post("/auth/token/", json_body({{"username", acc.username},
+                                                        {"password", acc.password}})));
+    probe("refresh", on_a.post("/api/auth/token/refresh/", json_body({{"refresh", pair->refresh}})));
+    probe("profile", on_a.get("/api/auth/profile/", pair->access));
+    probe("user detail", on_a.get(user_path(acc.id), admin->access));
+    probe("user list", on_a.get("/api/auth/users/", admin->access));
+    probe("signup", on_a.post("/auth/signup/", json_body({{"username", "x" + pending.username},
+                                                         {"email", "x" + pending.email},
+                                                         {"password", pending.password}})));
+    probe("reset request", on_a.post("/auth/reset_password/", json_body({{"email", acc.email}})));
+    probe("reset form", on_a.get(reset));
+    probe("verify link", on_a.get(verify));
+    probe("logout", on_a.post("/api/auth/logout/", "{}", pair->access));
+    for (const Probe& p : probes) {
+        EXPECT_EQ(p.r.status, 503) << p.what << ": " << p.r.body;
+        EXPECT_FALSE(p.r.header("retry-after").empty()) << p.what;
+    }
+    EXPECT_EQ(request(a_.port(), "GET", "/readyz").status, 503);
+    EXPECT_TRUE(ApiClient(b_.port()).token_valid(admin->access)) << "validation needs no Redis";
+
+    ASSERT_TRUE(redis_.restart());
+    // (The reset form first: a login spends reset links, as Django's token generator does.)
+    auto back = time_until([&] { return on_a.get(reset).status == 200; }, 10000ms);
+    ASSERT_TRUE(back) << "the reset link did not work again after the outage";
+    EXPECT_EQ(on_a.get(verify).status, 200) << "the verification link still works";
+    EXPECT_TRUE(on_a.login(acc.username, acc.password)) << on_a.last_failure().body;
+    HttpResponse out = on_a.post("/api/auth/logout/", "{}", pair->access);
+    EXPECT_EQ(out.status, 200) << out.body;
+    auto refused = time_until([&] { return !ApiClient(b_.port()).token_valid(pair->access); });
+    EXPECT_TRUE(refused) << "the logout, retried after the outage, reached the other instance";
+}
+
+// A Redis that stops answering (SIGSTOP: the socket stays open, nothing comes back) costs a
+// writing request at most the command timeout (2 s), then 503; validation is not slowed.
+TEST_F(RedisInstances, FrozenRedisNeverHangsARequest) {
+    start_both();
+    Account acc = verified_account(a_.port(), "frozen");
+    ASSERT_GT(acc.id, 0);
+    ApiClient on_a(a_.port());
+    auto pair = on_a.login(acc.username, acc.password);
+    ASSERT_TRUE(pair) << on_a.last_failure().body;
+    ASSERT_EQ(::kill(redis_.pid(), SIGSTOP), 0);
+    struct Resume {  // SIGCONT even when an assertion returns early
+        pid_t pid;
+        ~Resume() { ::kill(pid, SIGCONT); }
+    } resume{redis_.pid()};
+    auto sent = Clock::now();
+    HttpResponse login = on_a.post("/auth/token/", json_body({{"username", acc.username},
+                                                             {"password", acc.password}}));
+    double took = ms_since(sent);
+    EXPECT_EQ(login.status, 503) << login.body;
+    EXPECT_FALSE(login.header("retry-after").empty());
+    EXPECT_LT(took, 5000.0) << "bounded by the 2 s command timeout";
+    auto validated = Clock::now();
+    EXPECT_TRUE(ApiClient(b_.port()).token_valid(pair->access));
+    EXPECT_LT(ms_since(validated), 1000.0) << "validation does not wait for Redis";
+    ::kill(redis_.pid(), SIGCONT);
+    auto back = time_until([&] { return on_a.login(acc.username, acc.password).has_value(); }, 10000ms);
+    EXPECT_TRUE(back) << "logins did not resume after Redis thawed: " << on_a.last_failure().body;
 }
 
 TEST_F(RedisInstances, RedisRestartedEmptyIsReportedNotFatal) {

@@ -1,126 +1,31 @@
-// Tests of the Redis store through the Store interface from real core::Loops, against a
-// private redis-server: the behavioural cases of the embedded store's suite (users,
-// sessions, throttling, audit, outbox, validation state, persistence across store and Redis
-// restarts) plus what only Redis has: other instances' changes, unreachable / frozen /
-// emptied Redis, the script cache, URLs and databases.
+// Tests of what only the Redis store has, from real core::Loops against a private
+// redis-server: several instances sharing one store (their searches, mail leases, login
+// failure windows and change notifications), session and throttling TTLs, pipelining,
+// unreachable / frozen / emptied Redis, the script cache, URLs and databases. The behaviour
+// both backends share (persistence across store and Redis restarts included) is tested once,
+// for both, in test_store_contract.cpp.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
-#include "core/clock.hpp"
-#include "core/loop.hpp"
-#include "core/task.hpp"
 #include "store/redis_endpoint.hpp"
 #include "store/redis_store.hpp"
 #include "store/redis_subscriber.hpp"
 #include "tests/unit/redis_server_fixture.hpp"
+#include "tests/unit/store_test_support.hpp"
 
 namespace authd::store {
 namespace {
 
-using core::Loop;
+using namespace test_support;
 using testing_redis::RedisServerProcess;
-using namespace std::chrono_literals;
-
-constexpr int64_t t0_us = 1'750'000'000'000'000;  // 2025-06-15
-
-// Finished loops stay alive until the test ends (a poll of the thread's Redis connection may
-// still be armed in their rings; the connection moves to the next loop on its next use).
-std::mutex finished_mutex;
-std::vector<std::unique_ptr<Loop>> finished_loops;
-
-void destroy_finished_loops() {
-    std::lock_guard lock(finished_mutex);
-    finished_loops.clear();
-}
-
-// Runs body(loop) as a coroutine on a fresh loop on the calling thread until it finishes.
-template <class F>
-void on_loop(F&& body) {
-    std::string error;
-    std::unique_ptr<Loop> loop(Loop::create(64, 0, error));
-    ASSERT_TRUE(loop) << error;
-    Loop& l = *loop;
-    auto wrapper = [](F& fn, Loop& lp) -> Task<void> {
-        co_await fn(lp);
-        lp.stop();
-    };
-    l.post([&] { core::spawn(wrapper(body, l)); });
-    l.add_timer(core::mono_now() + 60s, [] {
-        ADD_FAILURE() << "store operation never completed";
-        std::abort();
-    });
-    l.run();
-    std::lock_guard lock(finished_mutex);
-    finished_loops.push_back(std::move(loop));
-}
-
-// co_await sleep_for(loop, d) inside on_loop bodies.
-struct SleepFor {
-    Loop& loop;
-    core::Millis delay;
-    bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) {
-        loop.add_timer(loop.now() + delay, [h] { h.resume(); });
-    }
-    void await_resume() const noexcept {}
-};
-
-User make_user(const std::string& name, const std::string& email = "") {
-    User u;
-    u.username = name;
-    u.email = email.empty() ? name + "@example.com" : email;
-    u.first_name = "First " + name;
-    u.last_name = "Last";
-    u.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
-    return u;
-}
-
-// Built through functions: GCC 12 miscompiles braced aggregate temporaries in co_await.
-Session session(std::string sid, int64_t user_id, std::string jti, int64_t expires_at) {
-    Session s;
-    s.sid = std::move(sid);
-    s.user_id = user_id;
-    s.refresh_jti = std::move(jti);
-    s.expires_at = expires_at;
-    return s;
-}
-
-AuditRecord audit(int64_t at, int64_t actor, int64_t target, std::string action,
-                  std::string reason) {
-    AuditRecord a;
-    a.at_us = at;
-    a.actor_id = actor;
-    a.target_id = target;
-    a.action = std::move(action);
-    a.reason = std::move(reason);
-    return a;
-}
-
-OutboxMail outbox(std::string to = "", int64_t next_attempt_us = 0) {
-    OutboxMail m;
-    m.to = std::move(to);
-    m.subject = "s";
-    m.text_body = "t";
-    m.next_attempt_us = next_attempt_us;
-    return m;
-}
-
-UserQuery all_users() {
-    return UserQuery();
-}
-
-MailComposer no_mail() {
-    return nullptr;
-}
 
 // Records what a ChangeListener hears, from the subscriber's thread.
 class RecordingListener final : public ChangeListener {
@@ -206,8 +111,7 @@ class RedisStoreTest : public ::testing::Test {
         server_->command({"SCRIPT", "FLUSH"});
         now_us_->store(t0_us);
         options_.subscribe = false;
-        options_.mail_lease =
-            0ms;  // due_mail as a plain read, as the embedded store (see MailIsLeased...)
+        options_.mail_lease = 0ms;  // due_mail as a plain read (see MailIsLeasedToOneSender)
         open();
     }
     void TearDown() override {
@@ -228,15 +132,19 @@ class RedisStoreTest : public ::testing::Test {
         store_ = RedisStore::open(server_->url(), options_with_clock(), error);
         ASSERT_TRUE(store_) << error;
     }
-    void reopen() { open(); }
-    void restart_redis() {
-        store_->close();
-        store_.reset();
-        ASSERT_EQ(server_->restart(), "");
-        open();
-    }
+    void reopen() { open(); }  // a new instance on the same Redis
     void advance(std::chrono::seconds s) { now_us_->fetch_add(s.count() * 1000000); }
     int64_t now_s() const { return now_us_->load() / 1000000; }
+    // authd_store_redis_connects_total from the store's metrics.
+    uint64_t connects() const {
+        std::string metrics;
+        store_->append_metrics(metrics);
+        const std::string name = "\nauthd_store_redis_connects_total ";
+        size_t at = metrics.find(name);
+        return at == std::string::npos
+                   ? 0
+                   : std::strtoull(metrics.c_str() + at + name.size(), nullptr, 10);
+    }
 
     // Polls ping() on the loop until it answers `want` (a reconnect waits out the backoff).
     static Task<bool> wait_ping(Loop& loop, RedisStore& store, bool want,
@@ -256,289 +164,36 @@ class RedisStoreTest : public ::testing::Test {
     std::unique_ptr<RedisStore> store_;
 };
 
-// ---- users --------------------------------------------------------------------------------
+// ---- sessions and throttling: Redis's own expiry ---------------------------------------------
 
-TEST_F(RedisStoreTest, CreateAndFindCaseInsensitively) {
+TEST_F(RedisStoreTest, SessionKeysCarryTtl) {
     on_loop([&](Loop&) -> Task<void> {
-        User u = make_user("Alice", "Alice@Example.com");
-        u.role = Role::agent;
-        auto r = co_await store_->create_user(u, no_mail());
-        EXPECT_TRUE(r.user);
-        if (!r.user) co_return;
-        EXPECT_EQ(r.user->id, 1);
-        EXPECT_EQ(r.user->username, "Alice");
-        EXPECT_EQ(r.user->created_at_us, t0_us);
-        EXPECT_EQ(r.user->updated_at_us, t0_us);
-        auto by_id = co_await store_->find_user(1);
-        EXPECT_TRUE(by_id && by_id->email == "Alice@Example.com" && by_id->role == Role::agent);
-        EXPECT_TRUE(by_id && by_id->created_at_us == t0_us &&
-                    by_id->password_hash == u.password_hash);
-        auto by_name = co_await store_->find_user_by_username("aLiCe");
-        EXPECT_TRUE(by_name && by_name->id == 1);
-        auto by_email = co_await store_->find_user_by_email("ALICE@EXAMPLE.COM");
-        EXPECT_TRUE(by_email && by_email->id == 1);
-        EXPECT_FALSE(co_await store_->find_user(2));
-        EXPECT_FALSE(co_await store_->find_user_by_username("alic"));
-        EXPECT_FALSE(co_await store_->find_user_by_email("bob@example.com"));
-        EXPECT_EQ(co_await store_->count_users(), 1u);
+        co_await store_->create_user(make_user("ivan"), no_mail());
+        EXPECT_TRUE(co_await store_->create_session(session("short", 1, "j", now_s() + 60)));
+        EXPECT_TRUE(co_await store_->create_session(session("long", 1, "k", now_s() + 6000)));
+        EXPECT_TRUE((co_await store_->revoke_session("short")).existed);
+        advance(61s);
+        EXPECT_EQ((co_await store_->rotate_refresh("long", "k", "k2", now_s() + 60)).status,
+                  RotateStatus::rotated);
+    });
+    // Every session key carries a TTL (Redis drops it on its own after expiry).
+    std::string ttl = server_->command({"TTL", "{authd}:session:long"});
+    EXPECT_GT(std::atoll(ttl.c_str()), 0) << ttl;
+    EXPECT_GT(std::atoll(server_->command({"TTL", "{authd}:usess:1"}).c_str()), 0);
+}
+
+TEST_F(RedisStoreTest, LoginFailureWindowsAreSharedAndExpire) {
+    on_loop([&](Loop&) -> Task<void> {
+        EXPECT_EQ((co_await store_->record_login_failure("ip:127.0.0.1", 60)).count, 1u);
+    });
+    EXPECT_GT(std::atoll(server_->command({"PTTL", "{authd}:fail:ip:127.0.0.1"}).c_str()), 0);
+    reopen();  // unlike the embedded store's, these windows are shared: another instance sees them
+    on_loop([&](Loop&) -> Task<void> {
+        EXPECT_EQ((co_await store_->login_failures("ip:127.0.0.1")).count, 1u);
     });
 }
 
-TEST_F(RedisStoreTest, UsernameAndEmailUniqueCaseInsensitively) {
-    on_loop([&](Loop&) -> Task<void> {
-        EXPECT_TRUE(
-            (co_await store_->create_user(make_user("alice", "alice@x.org"), no_mail())).user);
-        auto name = co_await store_->create_user(make_user("ALICE", "other@x.org"), no_mail());
-        EXPECT_FALSE(name.user);
-        EXPECT_TRUE(name.username_taken);
-        EXPECT_FALSE(name.email_taken);
-        auto email = co_await store_->create_user(make_user("bob", "Alice@X.ORG"), no_mail());
-        EXPECT_FALSE(email.user);
-        EXPECT_FALSE(email.username_taken);
-        EXPECT_TRUE(email.email_taken);
-        auto both = co_await store_->create_user(make_user("Alice", "ALICE@x.org"), no_mail());
-        EXPECT_TRUE(both.username_taken && both.email_taken && !both.user);
-        auto unicode = co_await store_->create_user(make_user("Émile", "emile@x.org"), no_mail());
-        EXPECT_TRUE(unicode.user);
-        auto unicode2 = co_await store_->create_user(make_user("éMILE", "emile2@x.org"), no_mail());
-        EXPECT_TRUE(unicode2.username_taken);
-        EXPECT_EQ(co_await store_->count_users(), 2u);
-    });
-}
-
-TEST_F(RedisStoreTest, CreateQueuesComposedMailAtomically) {
-    on_loop([&](Loop&) -> Task<void> {
-        MailComposer compose = [](const User& u) {
-            OutboxMail m;
-            m.to = u.email;
-            m.subject = "Verify";
-            m.text_body = "link for user " + std::to_string(u.id);
-            return std::optional<OutboxMail>(m);
-        };
-        auto r = co_await store_->create_user(make_user("carol"), std::move(compose));
-        EXPECT_TRUE(r.user && r.user->id == 1);
-        auto due = co_await store_->due_mail(t0_us, 10);
-        EXPECT_EQ(due.size(), 1u);
-        if (due.empty()) co_return;
-        EXPECT_EQ(due[0].id, 1);
-        EXPECT_EQ(due[0].to, "carol@example.com");
-        EXPECT_EQ(due[0].text_body, "link for user 1");
-    });
-    reopen();
-    on_loop([&](Loop&) -> Task<void> {
-        EXPECT_EQ((co_await store_->due_mail(t0_us, 10)).size(), 1u);
-        // A taken username composes nothing and queues nothing.
-        int calls = 0;
-        MailComposer compose = [&calls](const User&) {
-            ++calls;
-            return std::optional<OutboxMail>(OutboxMail{});
-        };
-        auto r =
-            co_await store_->create_user(make_user("carol", "c2@example.com"), std::move(compose));
-        EXPECT_TRUE(r.username_taken);
-        EXPECT_EQ(calls, 0);
-        EXPECT_EQ((co_await store_->due_mail(t0_us, 10)).size(), 1u);
-        // The next user with a mail gets the next id (the reservation was not burnt).
-        MailComposer again = [](const User& u) {
-            return std::optional<OutboxMail>(outbox(u.email));
-        };
-        auto d = co_await store_->create_user(make_user("dora"), std::move(again));
-        EXPECT_TRUE(d.user && d.user->id == 2);
-    });
-}
-
-TEST_F(RedisStoreTest, IdsIncreaseAndAreNeverReused) {
-    on_loop([&](Loop&) -> Task<void> {
-        for (const char* n : {"a", "b", "c"}) co_await store_->create_user(make_user(n), no_mail());
-        EXPECT_TRUE(co_await store_->delete_user(3));
-        EXPECT_FALSE(co_await store_->delete_user(3));
-        auto d = co_await store_->create_user(make_user("d"), no_mail());
-        EXPECT_TRUE(d.user && d.user->id == 4);
-        EXPECT_TRUE(co_await store_->delete_user(4));
-    });
-    restart_redis();  // the counter survives a Redis restart (AOF)
-    on_loop([&](Loop&) -> Task<void> {
-        auto e = co_await store_->create_user(make_user("e"), no_mail());
-        EXPECT_TRUE(e.user && e.user->id == 5);
-        EXPECT_EQ(co_await store_->count_users(), 3u);  // a, b, e
-    });
-}
-
-TEST_F(RedisStoreTest, UpdateUserAppliesPatch) {
-    on_loop([&](Loop&) -> Task<void> {
-        co_await store_->create_user(make_user("dave", "dave@x.org"), no_mail());
-        co_await store_->create_user(make_user("erin", "erin@x.org"), no_mail());
-        advance(10s);
-        UserPatch p;
-        p.email = "David@X.org";
-        p.first_name = "David";
-        p.role = Role::super_user;
-        p.is_active = true;
-        p.email_verified = true;
-        p.password_hash = "new-hash";
-        p.bump_token_version = true;
-        auto u = co_await store_->update_user(1, p);
-        EXPECT_TRUE(u);
-        if (!u) co_return;
-        EXPECT_EQ(u->email, "David@X.org");
-        EXPECT_EQ(u->first_name, "David");
-        EXPECT_EQ(u->last_name, "Last");  // untouched
-        EXPECT_EQ(u->role, Role::super_user);
-        EXPECT_TRUE(u->is_active && u->email_verified);
-        EXPECT_EQ(u->password_hash, "new-hash");
-        EXPECT_EQ(u->token_version, 1u);
-        EXPECT_EQ(u->updated_at_us, t0_us + 10'000'000);
-        EXPECT_EQ(u->created_at_us, t0_us);
-        EXPECT_FALSE(co_await store_->find_user_by_email("dave@x.org"));
-        auto by_new = co_await store_->find_user_by_email("david@x.org");
-        EXPECT_TRUE(by_new && by_new->id == 1);
-
-        // Another user's email (any case): refused, nothing changes.
-        UserPatch clash;
-        clash.email = "ERIN@x.org";
-        clash.first_name = "Nope";
-        EXPECT_FALSE(co_await store_->update_user(1, clash));
-        auto same = co_await store_->find_user(1);
-        EXPECT_TRUE(same && same->first_name == "David");
-        // Re-casing one's own email is fine.
-        UserPatch own;
-        own.email = "DAVID@x.org";
-        auto recased = co_await store_->update_user(1, own);
-        EXPECT_TRUE(recased && recased->email == "DAVID@x.org");
-        EXPECT_TRUE(co_await store_->find_user_by_email("david@X.ORG"));
-
-        // last_login alone leaves updated_at as it was (Django's update_last_login).
-        advance(5s);
-        UserPatch login;
-        login.last_login_us = now_us_->load();
-        auto logged = co_await store_->update_user(1, login);
-        EXPECT_TRUE(logged && logged->last_login_us == now_us_->load());
-        EXPECT_TRUE(logged && logged->updated_at_us == t0_us + 10'000'000);
-        EXPECT_FALSE(co_await store_->update_user(99, login));
-        auto unchanged = co_await store_->update_user(2, UserPatch());
-        EXPECT_TRUE(unchanged && unchanged->username == "erin");
-    });
-    restart_redis();
-    on_loop([&](Loop&) -> Task<void> {
-        auto u = co_await store_->find_user_by_email("david@X.ORG");
-        EXPECT_TRUE(u && u->token_version == 1 && u->role == Role::super_user &&
-                    u->last_login_us == t0_us + 15'000'000 && u->password_hash == "new-hash");
-    });
-}
-
-TEST_F(RedisStoreTest, DeleteUserRemovesSessions) {
-    on_loop([&](Loop&) -> Task<void> {
-        co_await store_->create_user(make_user("frank"), no_mail());
-        co_await store_->create_user(make_user("grace"), no_mail());
-        EXPECT_TRUE(co_await store_->create_session(session("s-frank", 1, "j1", now_s() + 3600)));
-        EXPECT_TRUE(co_await store_->create_session(session("s-grace", 2, "j2", now_s() + 3600)));
-        EXPECT_TRUE(co_await store_->delete_user(1));
-        auto r = co_await store_->rotate_refresh("s-frank", "j1", "j1b", now_s() + 7200);
-        EXPECT_EQ(r.status, RotateStatus::unknown);
-        EXPECT_FALSE(co_await store_->find_user_by_username("frank"));
-        EXPECT_FALSE(co_await store_->find_user_by_email("frank@example.com"));
-        auto again = co_await store_->create_user(make_user("frank"), no_mail());
-        EXPECT_TRUE(again.user && again.user->id == 3);
-        EXPECT_FALSE(co_await store_->create_session(session("s-ghost", 1, "j", now_s() + 60)));
-        EXPECT_FALSE(co_await store_->create_session(session("", 2, "j", now_s() + 60)));
-    });
-    reopen();
-    on_loop([&](Loop&) -> Task<void> {
-        auto v = co_await store_->load_validation_state();
-        EXPECT_EQ(v.token_versions.size(), 2u);
-        auto r = co_await store_->rotate_refresh("s-grace", "j2", "j2b", now_s() + 7200);
-        EXPECT_EQ(r.status, RotateStatus::rotated);
-    });
-}
-
-TEST_F(RedisStoreTest, ListUsersFiltersSearchesAndPaginates) {
-    on_loop([&](Loop&) -> Task<void> {
-        for (int i = 1; i <= 30; ++i) {
-            User u = make_user("user" + std::to_string(i));
-            u.role = i % 3 == 0 ? Role::agent : Role::client;
-            u.is_active = i % 2 == 0;
-            if (i == 7) u.first_name = "Zoë";
-            if (i == 8) u.last_name = "McSearchable";
-            co_await store_->create_user(u, no_mail());
-        }
-        UserQuery all;
-        all.limit = 10;
-        auto page = co_await store_->list_users(all);
-        EXPECT_EQ(page.total, 30u);
-        EXPECT_EQ(page.items.size(), 10u);
-        EXPECT_TRUE(!page.items.empty() && page.items.front().id == 1);
-        all.offset = 25;
-        page = co_await store_->list_users(all);
-        EXPECT_EQ(page.total, 30u);
-        EXPECT_EQ(page.items.size(), 5u);
-        EXPECT_TRUE(!page.items.empty() && page.items.front().id == 26);
-        all.offset = 40;
-        EXPECT_TRUE((co_await store_->list_users(all)).items.empty());
-
-        UserQuery agents;
-        agents.role = Role::agent;
-        page = co_await store_->list_users(agents);
-        EXPECT_EQ(page.total, 10u);
-        for (auto& u : page.items) EXPECT_EQ(u.role, Role::agent);
-        agents.is_active = true;  // multiples of 6
-        page = co_await store_->list_users(agents);
-        EXPECT_EQ(page.total, 5u);
-        EXPECT_TRUE(page.items.size() > 1 && page.items[1].id == 12);
-
-        UserQuery inactive;
-        inactive.is_active = false;
-        EXPECT_EQ((co_await store_->list_users(inactive)).total, 15u);
-
-        UserQuery search;
-        search.search = "USER1";  // user1, user10..user19
-        page = co_await store_->list_users(search);
-        EXPECT_EQ(page.total, 11u);
-        search.search = "zOË";  // first name, non-ASCII case
-        page = co_await store_->list_users(search);
-        EXPECT_TRUE(page.total == 1 && page.items.size() == 1 && page.items[0].id == 7);
-        search.search = "mcsearch";  // last name
-        EXPECT_EQ((co_await store_->list_users(search)).total, 1u);
-        search.search = "user3@EXAMPLE";  // email
-        EXPECT_EQ((co_await store_->list_users(search)).total, 1u);
-        search.search.assign("user3\0example", 13);  // never across fields
-        EXPECT_EQ((co_await store_->list_users(search)).total, 0u);
-        search.search = "nobody";
-        EXPECT_EQ((co_await store_->list_users(search)).total, 0u);
-        search.search = "user2";
-        search.limit = 3;
-        search.offset = 2;
-        page = co_await store_->list_users(search);
-        EXPECT_EQ(page.total, 11u);  // user2, user20..user29
-        EXPECT_EQ(page.items.size(), 3u);
-        EXPECT_TRUE(!page.items.empty() && page.items[0].id == 21);
-        search = all_users();
-        search.search = "user";
-        search.role = Role::agent;
-        search.is_active = false;  // 3, 9, 15, 21, 27
-        page = co_await store_->list_users(search);
-        EXPECT_EQ(page.total, 5u);
-        EXPECT_TRUE(page.items.size() == 5 && page.items[4].id == 27);
-
-        // Updates and deletes keep the search text and the filters right.
-        UserPatch p;
-        p.first_name = "Renamed";
-        p.role = Role::agent;
-        co_await store_->update_user(7, p);
-        search = all_users();
-        search.search = "zoë";
-        EXPECT_EQ((co_await store_->list_users(search)).total, 0u);
-        search.search = "renamed";
-        search.role = Role::agent;
-        EXPECT_EQ((co_await store_->list_users(search)).total, 1u);
-        UserQuery agents_now;
-        agents_now.role = Role::agent;
-        EXPECT_EQ((co_await store_->list_users(agents_now)).total, 11u);
-        co_await store_->delete_user(7);
-        EXPECT_EQ((co_await store_->list_users(search)).total, 0u);
-        EXPECT_EQ((co_await store_->list_users(agents_now)).total, 10u);
-        EXPECT_EQ((co_await store_->list_users(all_users())).total, 29u);
-    });
-}
+// ---- several instances on one store -----------------------------------------------------------
 
 // Each instance searches its own copy of the search text: changes made through another
 // instance must show at its next search.
@@ -568,260 +223,6 @@ TEST_F(RedisStoreTest, SearchSeesChangesMadeByAnotherInstance) {
         EXPECT_EQ((co_await store_->list_users(q)).total, 1u);
     });
     other->close();
-}
-
-// Several blobs (1024 ids each), concurrent creates with mail (reserved ids may commit out
-// of order), then searches compared with a brute-force answer.
-TEST_F(RedisStoreTest, SearchAcrossBlobsMatchesBruteForce) {
-    constexpr int n = 2600;
-    options_.command_timeout = 20s;  // thousands of pipelined scripts on a possibly busy machine
-    open();
-    on_loop([&](Loop&) -> Task<void> {
-        struct Join {
-            int remaining;
-            std::coroutine_handle<> waiter;
-        } join{n, {}};
-        auto one = [](RedisStore& s, int i, Join& j) -> Task<void> {
-            User u = make_user("member" + std::to_string(i),
-                               "m" + std::to_string(i) + "@corp" + std::to_string(i % 7) + ".org");
-            u.role = i % 5 == 0 ? Role::agent : Role::client;
-            u.is_active = i % 3 != 0;
-            MailComposer compose = [](const User& nu) {
-                return std::optional<OutboxMail>(outbox(nu.email));
-            };
-            co_await s.create_user(u, i % 2 ? std::move(compose) : nullptr);
-            if (--j.remaining == 0 && j.waiter) j.waiter.resume();
-        };
-        for (int i = 0; i < n; ++i) core::spawn(one(*store_, i, join));
-        struct Wait {
-            Join& j;
-            bool await_ready() { return j.remaining == 0; }
-            void await_suspend(std::coroutine_handle<> h) { j.waiter = h; }
-            void await_resume() {}
-        };
-        co_await Wait{join};
-        UserQuery everyone;
-        everyone.limit = n;
-        UserPage all = co_await store_->list_users(everyone);
-        EXPECT_EQ(all.total, static_cast<size_t>(n));
-        EXPECT_TRUE(std::is_sorted(all.items.begin(), all.items.end(),
-                                   [](const User& a, const User& b) { return a.id < b.id; }));
-        for (const char* needle : {"member12", "@corp3", "MEMBER2599", "first member25", "zz"}) {
-            for (int filter = 0; filter < 3; ++filter) {
-                UserQuery q;
-                q.search = needle;
-                q.limit = 7;
-                q.offset = 3;
-                if (filter == 1) q.role = Role::agent;
-                if (filter == 2) q.is_active = true;
-                std::vector<int64_t> want;
-                std::string folded = needle;
-                for (char& c : folded)
-                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                for (const User& u : all.items) {
-                    std::string text =
-                        u.username + "\n" + u.email + "\n" + u.first_name + "\n" + u.last_name;
-                    for (char& c : text)
-                        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                    if (text.find(folded) == std::string::npos) continue;
-                    if (q.role && u.role != *q.role) continue;
-                    if (q.is_active && u.is_active != *q.is_active) continue;
-                    want.push_back(u.id);
-                }
-                UserPage page = co_await store_->list_users(q);
-                EXPECT_EQ(page.total, want.size()) << needle << " filter " << filter;
-                for (size_t k = 0; k < page.items.size(); ++k) {
-                    EXPECT_TRUE(k + 3 < want.size() && page.items[k].id == want[k + 3]) << needle;
-                }
-                EXPECT_EQ(page.items.size(),
-                          std::min<size_t>(7, want.size() > 3 ? want.size() - 3 : 0))
-                    << needle;
-            }
-        }
-    });
-}
-
-// ---- sessions -----------------------------------------------------------------------------
-
-TEST_F(RedisStoreTest, RefreshRotationAndReuse) {
-    int64_t exp = 0;
-    on_loop([&](Loop&) -> Task<void> {
-        co_await store_->create_user(make_user("heidi"), no_mail());
-        exp = now_s() + 86400;
-        EXPECT_TRUE(co_await store_->create_session(session("sid-1", 1, "jti-1", exp)));
-        EXPECT_FALSE(co_await store_->create_session(session("sid-1", 1, "jti-x", exp)));
-        auto r = co_await store_->rotate_refresh("sid-1", "jti-1", "jti-2", exp + 10);
-        EXPECT_EQ(r.status, RotateStatus::rotated);
-        EXPECT_EQ(r.user_id, 1);
-        EXPECT_EQ(r.expires_at, exp + 10);
-        r = co_await store_->rotate_refresh("sid-1", "jti-2", "jti-3", exp + 20);
-        EXPECT_EQ(r.status, RotateStatus::rotated);
-        r = co_await store_->rotate_refresh("sid-1", "jti-1", "jti-4", exp + 30);
-        EXPECT_EQ(r.status, RotateStatus::reused);
-        EXPECT_EQ(r.user_id, 1);
-        EXPECT_EQ(r.expires_at, exp + 20);
-        r = co_await store_->rotate_refresh("sid-1", "jti-3", "jti-5", exp + 40);
-        EXPECT_EQ(r.status, RotateStatus::revoked);
-        r = co_await store_->rotate_refresh("no-such-sid", "jti-3", "jti-5", exp);
-        EXPECT_EQ(r.status, RotateStatus::unknown);
-        auto v = co_await store_->load_validation_state();
-        EXPECT_EQ(v.revoked_sessions.size(), 1u);
-        EXPECT_TRUE(!v.revoked_sessions.empty() &&
-                    v.revoked_sessions[0] == std::make_pair(std::string("sid-1"), exp + 20));
-    });
-    restart_redis();  // the reuse revocation is durable
-    on_loop([&](Loop&) -> Task<void> {
-        auto r = co_await store_->rotate_refresh("sid-1", "jti-3", "jti-9", exp + 50);
-        EXPECT_EQ(r.status, RotateStatus::revoked);
-    });
-}
-
-TEST_F(RedisStoreTest, ExpiredSessionsAreUnknown) {
-    on_loop([&](Loop&) -> Task<void> {
-        co_await store_->create_user(make_user("ivan"), no_mail());
-        EXPECT_TRUE(co_await store_->create_session(session("short", 1, "j", now_s() + 60)));
-        EXPECT_TRUE(co_await store_->create_session(session("long", 1, "k", now_s() + 6000)));
-        EXPECT_TRUE((co_await store_->revoke_session("short")).existed);
-        EXPECT_EQ((co_await store_->load_validation_state()).revoked_sessions.size(), 1u);
-        advance(61s);
-        auto r = co_await store_->rotate_refresh("short", "j", "j2", now_s() + 60);
-        EXPECT_EQ(r.status, RotateStatus::unknown);
-        EXPECT_FALSE((co_await store_->revoke_session("short")).existed);
-        EXPECT_TRUE((co_await store_->load_validation_state()).revoked_sessions.empty());
-        EXPECT_EQ((co_await store_->rotate_refresh("long", "k", "k2", now_s() + 60)).status,
-                  RotateStatus::rotated);
-    });
-    // Every session key carries a TTL (Redis drops it on its own after expiry).
-    std::string ttl = server_->command({"TTL", "{authd}:session:long"});
-    EXPECT_GT(std::atoll(ttl.c_str()), 0) << ttl;
-    EXPECT_GT(std::atoll(server_->command({"TTL", "{authd}:usess:1"}).c_str()), 0);
-}
-
-TEST_F(RedisStoreTest, RevokeSession) {
-    on_loop([&](Loop&) -> Task<void> {
-        co_await store_->create_user(make_user("judy"), no_mail());
-        int64_t exp = now_s() + 100;
-        co_await store_->create_session(session("s1", 1, "j1", exp));
-        auto r = co_await store_->revoke_session("s1");
-        EXPECT_TRUE(r.existed);
-        EXPECT_EQ(r.user_id, 1);
-        EXPECT_EQ(r.expires_at, exp);
-        r = co_await store_->revoke_session("s1");  // idempotent
-        EXPECT_TRUE(r.existed);
-        EXPECT_EQ((co_await store_->rotate_refresh("s1", "j1", "j2", exp)).status,
-                  RotateStatus::revoked);
-        EXPECT_FALSE((co_await store_->revoke_session("nope")).existed);
-    });
-}
-
-// ---- throttling, audit, outbox, validation --------------------------------------------------
-
-TEST_F(RedisStoreTest, LoginFailureWindowsAreSharedAndExpire) {
-    on_loop([&](Loop&) -> Task<void> {
-        EXPECT_EQ((co_await store_->login_failures("u:kim")).count, 0u);
-        LoginFailures f;
-        for (int i = 0; i < 3; ++i) f = co_await store_->record_login_failure("u:kim", 900);
-        EXPECT_EQ(f.count, 3u);
-        EXPECT_EQ(f.retry_after, 900);
-        advance(100s);
-        f = co_await store_->login_failures("u:kim");
-        EXPECT_EQ(f.count, 3u);
-        EXPECT_EQ(f.retry_after, 800);
-        f = co_await store_->record_login_failure("u:kim", 900);  // same window
-        EXPECT_EQ(f.count, 4u);
-        EXPECT_EQ(f.retry_after, 800);
-        EXPECT_EQ((co_await store_->login_failures("u:other")).count, 0u);
-        advance(800s);  // the window has passed
-        EXPECT_EQ((co_await store_->login_failures("u:kim")).count, 0u);
-        f = co_await store_->record_login_failure("u:kim", 900);
-        EXPECT_EQ(f.count, 1u);
-        co_await store_->clear_login_failures("u:kim");
-        EXPECT_EQ((co_await store_->login_failures("u:kim")).count, 0u);
-        co_await store_->record_login_failure("ip:127.0.0.1", 60);
-    });
-    EXPECT_GT(std::atoll(server_->command({"PTTL", "{authd}:fail:ip:127.0.0.1"}).c_str()), 0);
-    reopen();  // unlike the embedded store's, these windows are shared: another instance sees them
-    on_loop([&](Loop&) -> Task<void> {
-        EXPECT_EQ((co_await store_->login_failures("ip:127.0.0.1")).count, 1u);
-    });
-}
-
-TEST_F(RedisStoreTest, AuditTrail) {
-    on_loop([&](Loop&) -> Task<void> {
-        EXPECT_TRUE(co_await store_->append_audit(audit(t0_us, 1, 7, "validate", "")));
-        EXPECT_TRUE(co_await store_->append_audit(audit(t0_us + 1, 1, 8, "deactivate", "spam ")));
-        EXPECT_TRUE(co_await store_->append_audit(
-            audit(t0_us + 2, 2, 7, "role_change", "promoted 2 levels")));
-        auto a = co_await store_->audit_for(7);
-        EXPECT_EQ(a.size(), 2u);
-        EXPECT_TRUE(a.size() == 2 && a[0].action == "validate" &&
-                    a[1].reason == "promoted 2 levels");
-        EXPECT_TRUE((co_await store_->audit_for(99)).empty());
-    });
-    restart_redis();
-    on_loop([&](Loop&) -> Task<void> {
-        auto a = co_await store_->audit_for(8);
-        EXPECT_EQ(a.size(), 1u);
-        EXPECT_TRUE(a.size() == 1 && a[0].actor_id == 1 && a[0].at_us == t0_us + 1 &&
-                    a[0].reason == "spam " && a[0].action == "deactivate" && a[0].target_id == 8);
-    });
-}
-
-TEST_F(RedisStoreTest, MailOutboxLifecycle) {
-    on_loop([&](Loop&) -> Task<void> {
-        auto mail = [](std::string to, int64_t at) {
-            OutboxMail m;
-            m.to = std::move(to);
-            m.subject = "s";
-            m.text_body = "t";
-            m.html_body = "<p>h</p>";
-            m.next_attempt_us = at;
-            return m;
-        };
-        int64_t a = co_await store_->enqueue_mail(mail("a@x.org", t0_us + 5));
-        int64_t b = co_await store_->enqueue_mail(mail("b@x.org", t0_us + 1));
-        int64_t c = co_await store_->enqueue_mail(mail("c@x.org", t0_us + 1));
-        int64_t d = co_await store_->enqueue_mail(mail("d@x.org", t0_us + 1000));
-        for (int i = 0; i < 8; ++i)
-            co_await store_->enqueue_mail(mail("late@x.org", t0_us + 10'000'000));
-        EXPECT_EQ(a, 1);
-        EXPECT_EQ(d, 4);
-        auto due = co_await store_->due_mail(t0_us + 10, 10);
-        EXPECT_EQ(due.size(), 3u);  // d is not due yet
-        if (due.size() != 3) co_return;
-        EXPECT_EQ(due[0].id, b);  // by next attempt, then id
-        EXPECT_EQ(due[1].id, c);
-        EXPECT_EQ(due[2].id, a);
-        EXPECT_EQ(due[2].html_body, "<p>h</p>");
-        EXPECT_EQ((co_await store_->due_mail(t0_us + 10, 2)).size(), 2u);
-        // Ten mails due at one time come out in id order (10 after 9, not before 2).
-        auto later = co_await store_->due_mail(t0_us + 10'000'000, 100);
-        EXPECT_TRUE(std::is_sorted(
-            later.begin(), later.end(), [](const OutboxMail& x, const OutboxMail& y) {
-                return x.next_attempt_us < y.next_attempt_us ||
-                       (x.next_attempt_us == y.next_attempt_us && x.id < y.id);
-            }));
-        for (int i = 5; i <= 12; ++i) co_await store_->mail_sent(i);
-        co_await store_->mail_sent(b);
-        co_await store_->mail_retry(c, 1, t0_us + 500);
-        co_await store_->mail_dropped(d);
-        co_await store_->mail_sent(12345);  // unknown ids are ignored
-        co_await store_->mail_retry(12345, 1, 1);
-        due = co_await store_->due_mail(t0_us + 10, 10);
-        EXPECT_EQ(due.size(), 1u);
-        EXPECT_TRUE(due.size() == 1 && due[0].id == a);
-    });
-    restart_redis();
-    on_loop([&](Loop&) -> Task<void> {
-        auto due = co_await store_->due_mail(t0_us + 10'000, 10);
-        EXPECT_EQ(due.size(), 2u);  // a, then c with its retry state
-        if (due.size() != 2) co_return;
-        EXPECT_EQ(due[0].id, 1);
-        EXPECT_EQ(due[1].id, 3);
-        EXPECT_EQ(due[1].attempts, 1u);
-        EXPECT_EQ(due[1].next_attempt_us, t0_us + 500);
-        EXPECT_EQ(co_await store_->enqueue_mail(outbox()), 13);  // ids not reused
-    });
 }
 
 // Two instances polling one outbox: a due mail goes to one sender only, until its lease ends.
@@ -918,159 +319,6 @@ TEST_F(RedisStoreTest, MailsClaimedByAStoppedInstanceAreReleasedByTheOthers) {
     });
 }
 
-TEST_F(RedisStoreTest, ValidationState) {
-    on_loop([&](Loop&) -> Task<void> {
-        for (const char* n : {"a", "b", "c"}) co_await store_->create_user(make_user(n), no_mail());
-        UserPatch bump;
-        bump.bump_token_version = true;
-        co_await store_->update_user(2, bump);
-        co_await store_->update_user(2, bump);
-        co_await store_->create_session(session("live", 1, "j", now_s() + 100));
-        co_await store_->create_session(session("dead", 1, "j", now_s() + 100));
-        co_await store_->create_session(session("dead-soon", 3, "j", now_s() + 10));
-        co_await store_->revoke_session("dead");
-        co_await store_->revoke_session("dead-soon");
-        advance(20s);
-        auto v = co_await store_->load_validation_state();
-        using TV = std::vector<std::pair<int64_t, uint32_t>>;
-        EXPECT_EQ(v.token_versions, (TV{{1, 0}, {2, 2}, {3, 0}}));
-        using RS = std::vector<std::pair<std::string, int64_t>>;
-        EXPECT_EQ(v.revoked_sessions, (RS{{"dead", now_s() + 80}}));
-    });
-}
-
-// Writes one of everything, restarts Redis (replaying its AOF) and checks it all.
-TEST_F(RedisStoreTest, EverythingPersistsAcrossRedisRestart) {
-    int64_t now = now_s();
-    on_loop([&](Loop&) -> Task<void> {
-        User u = make_user("persist", "persist@x.org");
-        u.phone_number = "+3312345678";
-        u.address = "1 rue de la Paix";
-        u.role = Role::agent;
-        MailComposer compose = [](const User& nu) {
-            OutboxMail m;
-            m.to = nu.email;
-            m.subject = "hello";
-            return std::optional<OutboxMail>(m);
-        };
-        co_await store_->create_user(u, std::move(compose));
-        co_await store_->create_user(make_user("gone"), no_mail());
-        co_await store_->delete_user(2);
-        UserPatch p;
-        p.is_active = true;
-        p.bump_token_version = true;
-        co_await store_->update_user(1, p);
-        co_await store_->create_session(session("s-a", 1, "ja", now + 100));
-        co_await store_->rotate_refresh("s-a", "ja", "jb", now + 200);
-        co_await store_->create_session(session("s-b", 1, "jc", now + 100));
-        co_await store_->revoke_session("s-b");
-        co_await store_->append_audit(audit(1, 1, 1, "validate", "ok"));
-        int64_t m2 = co_await store_->enqueue_mail(outbox("z@x.org"));
-        co_await store_->mail_retry(m2, 3, 42);
-    });
-    store_->close();
-    server_->kill9();  // no shutdown work at all: only what the AOF holds comes back
-    ASSERT_EQ(server_->start(), "");
-    open();
-    on_loop([&](Loop&) -> Task<void> {
-        auto u = co_await store_->find_user_by_username("PERSIST");
-        EXPECT_TRUE(u);
-        if (!u) co_return;
-        EXPECT_EQ(u->id, 1);
-        EXPECT_EQ(u->phone_number, "+3312345678");
-        EXPECT_EQ(u->address, "1 rue de la Paix");
-        EXPECT_EQ(u->role, Role::agent);
-        EXPECT_TRUE(u->is_active);
-        EXPECT_EQ(u->token_version, 1u);
-        EXPECT_EQ(u->password_hash, make_user("x").password_hash);
-        EXPECT_FALSE(co_await store_->find_user(2));
-        EXPECT_EQ(co_await store_->count_users(), 1u);
-        EXPECT_EQ((co_await store_->rotate_refresh("s-a", "jb", "jd", now + 300)).status,
-                  RotateStatus::rotated);
-        EXPECT_EQ((co_await store_->rotate_refresh("s-b", "jc", "je", now + 300)).status,
-                  RotateStatus::revoked);
-        auto audits = co_await store_->audit_for(1);
-        EXPECT_TRUE(audits.size() == 1 && audits[0].reason == "ok");
-        auto due = co_await store_->due_mail(t0_us, 10);
-        EXPECT_EQ(due.size(), 2u);
-        if (due.size() != 2) co_return;
-        EXPECT_EQ(due[0].subject, "hello");
-        EXPECT_EQ(due[1].to, "z@x.org");
-        EXPECT_EQ(due[1].attempts, 3u);
-        EXPECT_EQ(due[1].next_attempt_us, 42);
-        auto next = co_await store_->create_user(make_user("next"), no_mail());
-        EXPECT_TRUE(next.user && next.user->id == 3);
-    });
-}
-
-// ---- concurrency ----------------------------------------------------------------------------
-
-TEST_F(RedisStoreTest, ConcurrentCommandsArePipelined) {
-    constexpr int n = 300;
-    on_loop([&](Loop&) -> Task<void> {
-        struct Join {
-            int remaining;
-            std::coroutine_handle<> waiter;
-            int created = 0;
-        } join{n, {}};
-        auto one = [](RedisStore& s, int i, Join& j) -> Task<void> {
-            auto r = co_await s.create_user(make_user("bulk" + std::to_string(i)), nullptr);
-            if (r.user) ++j.created;
-            if (--j.remaining == 0 && j.waiter) j.waiter.resume();
-        };
-        for (int i = 0; i < n; ++i) core::spawn(one(*store_, i, join));
-        struct Wait {
-            Join& j;
-            bool await_ready() { return j.remaining == 0; }
-            void await_suspend(std::coroutine_handle<> h) { j.waiter = h; }
-            void await_resume() {}
-        };
-        co_await Wait{join};
-        EXPECT_EQ(join.created, n);
-        EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(n));
-    });
-}
-
-TEST_F(RedisStoreTest, ConcurrentCreateOfOneUsernameFromTwoLoops) {
-    constexpr int rounds = 40;
-    std::atomic<int> wins{0}, taken{0}, other{0};
-    std::barrier sync_point(2);
-    auto racer = [&](int side) {
-        on_loop([&](Loop&) -> Task<void> {
-            for (int i = 0; i < rounds; ++i) {
-                sync_point.arrive_and_wait();
-                std::string name =
-                    i % 2 ? "Racer" + std::to_string(i) : "racer" + std::to_string(i);
-                MailComposer compose = [](const User& u) {
-                    return std::optional<OutboxMail>(outbox(u.email));
-                };
-                auto r = co_await store_->create_user(
-                    make_user(name,
-                              "side" + std::to_string(side) + "-" + std::to_string(i) + "@x.org"),
-                    i % 4 < 2 ? std::move(compose) : nullptr);
-                if (r.user) {
-                    ++wins;
-                } else if (r.username_taken && !r.email_taken) {
-                    ++taken;
-                } else {
-                    ++other;
-                }
-            }
-        });
-    };
-    std::thread a(racer, 0), b(racer, 1);
-    a.join();
-    b.join();
-    EXPECT_EQ(wins.load(), rounds);
-    EXPECT_EQ(taken.load(), rounds);
-    EXPECT_EQ(other.load(), 0);
-    on_loop([&](Loop&) -> Task<void> {
-        EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(rounds));
-    });
-}
-
-// ---- what only the shared store has ------------------------------------------------------------
-
 TEST_F(RedisStoreTest, ChangesReachAnotherInstanceQuickly) {
     RedisStoreOptions other = options_with_clock();
     other.subscribe = true;
@@ -1136,6 +384,33 @@ TEST_F(RedisStoreTest, SubscriberResyncsAfterRedisRestart) {
     instance_b->close();
 }
 
+// ---- pipelining ---------------------------------------------------------------------------------
+
+// Many commands in flight from one loop share its one connection (pipelined), and all land.
+TEST_F(RedisStoreTest, ConcurrentCommandsArePipelined) {
+    constexpr int n = 300;
+    on_loop([&](Loop&) -> Task<void> { EXPECT_TRUE(co_await store_->ping()); });
+    uint64_t connects_before = connects();
+    on_loop([&](Loop&) -> Task<void> {
+        struct Count {
+            Join join{n};
+            int created = 0;
+        } count;
+        auto one = [](RedisStore& s, int i, Count& c) -> Task<void> {
+            auto r = co_await s.create_user(make_user("bulk" + std::to_string(i)), no_mail());
+            if (r.user) ++c.created;
+            c.join.done();
+        };
+        for (int i = 0; i < n; ++i) core::spawn(one(*store_, i, count));
+        co_await count.join.wait();
+        EXPECT_EQ(count.created, n);
+        EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(n));
+    });
+    EXPECT_EQ(connects(), connects_before) << "one connection per thread, not per command";
+}
+
+// ---- an unreachable, frozen or emptied Redis; the script cache; URLs and databases ----------
+
 TEST_F(RedisStoreTest, UnreachableRedisFailsFastAndRecovers) {
     options_.command_timeout = 300ms;
     open();
@@ -1149,11 +424,13 @@ TEST_F(RedisStoreTest, UnreachableRedisFailsFastAndRecovers) {
         EXPECT_FALSE(r.user || r.username_taken || r.email_taken);  // the failure convention
         EXPECT_FALSE(co_await store_->ping());
         EXPECT_FALSE(co_await store_->find_user(1));
+        EXPECT_TRUE(last_call_failed()) << "nothing found because Redis did not answer";
         EXPECT_FALSE(co_await store_->update_user(1, UserPatch()));
         EXPECT_FALSE(co_await store_->create_session(session("s", 1, "j", now_s() + 10)));
         EXPECT_EQ((co_await store_->rotate_refresh("s", "j", "k", 1)).status,
                   RotateStatus::unknown);
         EXPECT_FALSE((co_await store_->revoke_session("s")).existed);
+        EXPECT_TRUE(last_call_failed());
         EXPECT_EQ(co_await store_->enqueue_mail(outbox()), 0);
         EXPECT_FALSE(co_await store_->append_audit(audit(0, 0, 0, "", "")));
         EXPECT_FALSE(co_await store_->delete_user(1));
@@ -1169,6 +446,8 @@ TEST_F(RedisStoreTest, UnreachableRedisFailsFastAndRecovers) {
     on_loop([&](Loop& loop) -> Task<void> {
         EXPECT_TRUE(co_await wait_ping(loop, *store_, true)) << "never reconnected";
         EXPECT_TRUE(co_await store_->find_user_by_username("kept"));
+        EXPECT_FALSE(co_await store_->find_user_by_username("never-made"));
+        EXPECT_FALSE(last_call_failed()) << "Redis answered: nothing is there";
         auto r = co_await store_->create_user(make_user("later"), no_mail());
         EXPECT_TRUE(r.user && r.user->id == 2);
     });

@@ -1,0 +1,805 @@
+// The store contract: one suite of behavioural tests of the Store interface, run from real
+// core::Loops against each backend (the embedded journal store and the Redis store on a
+// private redis-server). What only one backend has lives in that backend's own test file.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cctype>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "store/embedded_store.hpp"
+#include "store/redis_store.hpp"
+#include "tests/unit/redis_server_fixture.hpp"
+#include "tests/unit/store_test_support.hpp"
+
+namespace authd::store {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace test_support;
+using testing_redis::RedisServerProcess;
+
+class StoreContract : public ::testing::TestWithParam<std::string> {
+  protected:
+    static void TearDownTestSuite() {
+        delete redis_;
+        redis_ = nullptr;
+    }
+
+    void SetUp() override {
+        redis_backend_ = GetParam() == "redis";
+        now_us_->store(t0_us);
+        if (redis_backend_) {
+            if (!testing_redis::redis_server_available())
+                GTEST_SKIP() << "no /usr/bin/redis-server";
+            if (!redis_) {  // started at the first Redis test only
+                redis_ = new RedisServerProcess;
+                redis_start_error_ = redis_->start();
+            }
+            ASSERT_TRUE(redis_start_error_.empty()) << redis_start_error_;
+            if (redis_->command({"PING"}) != "PONG") {
+                ASSERT_EQ(redis_->restart(), "");
+            }
+            ASSERT_EQ(redis_->command({"FLUSHALL"}), "OK");
+            redis_->command({"SCRIPT", "FLUSH"});
+            redis_options_.subscribe = false;
+            redis_options_.mail_lease = 0ms;  // due_mail as a plain read, as the embedded store
+        } else {
+            char tmpl[] = "/tmp/authd-contract-XXXXXX";
+            ASSERT_NE(mkdtemp(tmpl), nullptr);
+            root_ = tmpl;
+            dir_ = root_ + "/data";
+        }
+        open();
+    }
+    void TearDown() override {
+        if (store_) store_->close();
+        store_.reset();
+        destroy_finished_loops();
+        std::error_code ec;
+        if (!root_.empty()) fs::remove_all(root_, ec);
+    }
+
+    // The backend's own watchdog for one on_loop body.
+    template <class F>
+    void on_loop(F&& body) {
+        test_support::on_loop(std::forward<F>(body), watchdog());
+    }
+    core::Millis watchdog() const { return redis_backend_ ? 60s : 30s; }
+
+    void open() {
+        if (store_) store_->close();
+        store_.reset();
+        std::string error;
+        if (redis_backend_) {
+            RedisStoreOptions o = redis_options_;
+            o.clock_us = [now = now_us_] { return now->load(); };
+            store_ = RedisStore::open(redis_->url(), o, error);
+        } else {
+            EmbeddedStoreOptions o;
+            o.clock_us = [now = now_us_] { return now->load(); };
+            store_ = EmbeddedStore::open(dir_, o, error);
+        }
+        ASSERT_TRUE(store_) << error;
+    }
+    // The process restarts. Embedded: close and reopen the directory. Redis: a new store
+    // (a new instance) on the same redis-server.
+    void reopen() {
+        store_->close();
+        if (!redis_backend_) destroy_finished_loops();
+        open();
+    }
+    // The storage itself restarts too. Redis: redis-server stops cleanly and replays its AOF.
+    void restart() {
+        if (!redis_backend_) return reopen();
+        store_->close();
+        store_.reset();
+        ASSERT_EQ(redis_->restart(), "");
+        open();
+    }
+    // The storage is killed. Redis: SIGKILL, no shutdown work at all, only what the AOF holds
+    // comes back. (Embedded: a plain restart; its killed-writer test forks a process to kill.)
+    void crash_restart() {
+        if (!redis_backend_) return reopen();
+        store_->close();
+        store_.reset();
+        redis_->kill9();
+        ASSERT_EQ(redis_->start(), "");
+        open();
+    }
+    // Thousands of pipelined commands on a possibly busy machine: give Redis time.
+    void allow_slow_commands() {
+        if (!redis_backend_) return;
+        redis_options_.command_timeout = 20s;
+        reopen();
+    }
+
+    void advance(std::chrono::seconds s) { now_us_->fetch_add(s.count() * 1000000); }
+    int64_t now_s() const { return now_us_->load() / 1000000; }
+
+    static inline RedisServerProcess* redis_ = nullptr;
+    static inline std::string redis_start_error_;
+    bool redis_backend_ = false;
+    std::string root_, dir_;
+    RedisStoreOptions redis_options_;
+    std::shared_ptr<std::atomic<int64_t>> now_us_ = std::make_shared<std::atomic<int64_t>>(t0_us);
+    std::unique_ptr<Store> store_;
+};
+
+// ---- users --------------------------------------------------------------------------------
+
+TEST_P(StoreContract, CreateAndFindCaseInsensitively) {
+    on_loop([&](Loop&) -> Task<void> {
+        User u = make_user("Alice", "Alice@Example.com");
+        u.role = Role::agent;
+        auto r = co_await store_->create_user(u, no_mail());
+        EXPECT_TRUE(r.user);
+        if (!r.user) co_return;
+        EXPECT_EQ(r.user->id, 1);
+        EXPECT_EQ(r.user->username, "Alice");
+        EXPECT_EQ(r.user->created_at_us, t0_us);
+        EXPECT_EQ(r.user->updated_at_us, t0_us);
+        auto by_id = co_await store_->find_user(1);
+        EXPECT_TRUE(by_id && by_id->email == "Alice@Example.com" && by_id->role == Role::agent);
+        EXPECT_TRUE(by_id && by_id->created_at_us == t0_us &&
+                    by_id->password_hash == u.password_hash);
+        auto by_name = co_await store_->find_user_by_username("aLiCe");
+        EXPECT_TRUE(by_name && by_name->id == 1);
+        auto by_email = co_await store_->find_user_by_email("ALICE@EXAMPLE.COM");
+        EXPECT_TRUE(by_email && by_email->id == 1);
+        EXPECT_FALSE(co_await store_->find_user(2));
+        EXPECT_FALSE(co_await store_->find_user_by_username("alic"));
+        EXPECT_FALSE(co_await store_->find_user_by_email("bob@example.com"));
+        EXPECT_EQ(co_await store_->count_users(), 1u);
+    });
+}
+
+TEST_P(StoreContract, UsernameAndEmailUniqueCaseInsensitively) {
+    on_loop([&](Loop&) -> Task<void> {
+        EXPECT_TRUE(
+            (co_await store_->create_user(make_user("alice", "alice@x.org"), no_mail())).user);
+        auto name = co_await store_->create_user(make_user("ALICE", "other@x.org"), no_mail());
+        EXPECT_FALSE(name.user);
+        EXPECT_TRUE(name.username_taken);
+        EXPECT_FALSE(name.email_taken);
+        auto email = co_await store_->create_user(make_user("bob", "Alice@X.ORG"), no_mail());
+        EXPECT_FALSE(email.user);
+        EXPECT_FALSE(email.username_taken);
+        EXPECT_TRUE(email.email_taken);
+        auto both = co_await store_->create_user(make_user("Alice", "ALICE@x.org"), no_mail());
+        EXPECT_TRUE(both.username_taken && both.email_taken && !both.user);
+        auto unicode = co_await store_->create_user(make_user("Émile", "emile@x.org"), no_mail());
+        EXPECT_TRUE(unicode.user);
+        auto unicode2 = co_await store_->create_user(make_user("éMILE", "emile2@x.org"), no_mail());
+        EXPECT_TRUE(unicode2.username_taken);
+        EXPECT_EQ(co_await store_->count_users(), 2u);
+    });
+}
+
+TEST_P(StoreContract, CreateQueuesComposedMailAtomically) {
+    on_loop([&](Loop&) -> Task<void> {
+        MailComposer compose = [](const User& u) {
+            OutboxMail m;
+            m.to = u.email;
+            m.subject = "Verify";
+            m.text_body = "link for user " + std::to_string(u.id);
+            return std::optional<OutboxMail>(m);
+        };
+        auto r = co_await store_->create_user(make_user("carol"), std::move(compose));
+        EXPECT_TRUE(r.user && r.user->id == 1);
+        auto due = co_await store_->due_mail(t0_us, 10);
+        EXPECT_EQ(due.size(), 1u);
+        if (due.empty()) co_return;
+        EXPECT_EQ(due[0].id, 1);
+        EXPECT_EQ(due[0].to, "carol@example.com");
+        EXPECT_EQ(due[0].text_body, "link for user 1");
+    });
+    reopen();
+    on_loop([&](Loop&) -> Task<void> {
+        EXPECT_EQ((co_await store_->due_mail(t0_us, 10)).size(), 1u);
+        // A taken username composes nothing and queues nothing.
+        int calls = 0;
+        MailComposer compose = [&calls](const User&) {
+            ++calls;
+            return std::optional<OutboxMail>(OutboxMail{});
+        };
+        auto r =
+            co_await store_->create_user(make_user("carol", "c2@example.com"), std::move(compose));
+        EXPECT_TRUE(r.username_taken);
+        EXPECT_EQ(calls, 0);
+        EXPECT_EQ((co_await store_->due_mail(t0_us, 10)).size(), 1u);
+        // The next user with a mail gets the next id (no id was burnt on the clash).
+        auto d = co_await store_->create_user(make_user("dora"), mail_to_user());
+        EXPECT_TRUE(d.user && d.user->id == 2);
+        // A composer that decides to send nothing: the user is created, nothing is queued.
+        auto e = co_await store_->create_user(make_user("emma"), composes_nothing());
+        EXPECT_TRUE(e.user && e.user->id == 3);
+        EXPECT_EQ((co_await store_->due_mail(t0_us, 10)).size(), 2u);
+    });
+}
+
+TEST_P(StoreContract, IdsIncreaseAndAreNeverReused) {
+    on_loop([&](Loop&) -> Task<void> {
+        for (const char* n : {"a", "b", "c"}) co_await store_->create_user(make_user(n), no_mail());
+        EXPECT_TRUE(co_await store_->delete_user(3));
+        EXPECT_FALSE(co_await store_->delete_user(3));
+        auto d = co_await store_->create_user(make_user("d"), no_mail());
+        EXPECT_TRUE(d.user && d.user->id == 4);
+        EXPECT_TRUE(co_await store_->delete_user(4));
+    });
+    restart();  // the counter is durable (Redis: it survives a Redis restart, AOF)
+    on_loop([&](Loop&) -> Task<void> {
+        auto e = co_await store_->create_user(make_user("e"), no_mail());
+        EXPECT_TRUE(e.user && e.user->id == 5);
+        EXPECT_EQ(co_await store_->count_users(), 3u);  // a, b, e
+        EXPECT_TRUE(co_await store_->delete_user(5));
+    });
+}
+
+TEST_P(StoreContract, UpdateUserAppliesPatch) {
+    on_loop([&](Loop&) -> Task<void> {
+        co_await store_->create_user(make_user("dave", "dave@x.org"), no_mail());
+        co_await store_->create_user(make_user("erin", "erin@x.org"), no_mail());
+        advance(10s);
+        UserPatch p;
+        p.email = "David@X.org";
+        p.first_name = "David";
+        p.role = Role::super_user;
+        p.is_active = true;
+        p.email_verified = true;
+        p.password_hash = "new-hash";
+        p.bump_token_version = true;
+        auto u = co_await store_->update_user(1, p);
+        EXPECT_TRUE(u);
+        if (!u) co_return;
+        EXPECT_EQ(u->email, "David@X.org");
+        EXPECT_EQ(u->first_name, "David");
+        EXPECT_EQ(u->last_name, "Last");  // untouched
+        EXPECT_EQ(u->role, Role::super_user);
+        EXPECT_TRUE(u->is_active && u->email_verified);
+        EXPECT_EQ(u->password_hash, "new-hash");
+        EXPECT_EQ(u->token_version, 1u);
+        EXPECT_EQ(u->updated_at_us, t0_us + 10'000'000);
+        EXPECT_EQ(u->created_at_us, t0_us);
+        EXPECT_FALSE(co_await store_->find_user_by_email("dave@x.org"));
+        auto by_new = co_await store_->find_user_by_email("david@x.org");
+        EXPECT_TRUE(by_new && by_new->id == 1);
+
+        // Another user's email (any case): refused, nothing changes.
+        UserPatch clash;
+        clash.email = "ERIN@x.org";
+        clash.first_name = "Nope";
+        EXPECT_FALSE(co_await store_->update_user(1, clash));
+        auto same = co_await store_->find_user(1);
+        EXPECT_TRUE(same && same->first_name == "David");
+        // Re-casing one's own email is fine.
+        UserPatch own;
+        own.email = "DAVID@x.org";
+        auto recased = co_await store_->update_user(1, own);
+        EXPECT_TRUE(recased && recased->email == "DAVID@x.org");
+        EXPECT_TRUE(co_await store_->find_user_by_email("david@X.ORG"));
+
+        // last_login alone leaves updated_at as it was (Django's update_last_login).
+        advance(5s);
+        UserPatch login;
+        login.last_login_us = now_us_->load();
+        auto logged = co_await store_->update_user(1, login);
+        EXPECT_TRUE(logged && logged->last_login_us == now_us_->load());
+        EXPECT_TRUE(logged && logged->updated_at_us == t0_us + 10'000'000);
+        EXPECT_FALSE(co_await store_->update_user(99, login));
+        auto unchanged = co_await store_->update_user(2, no_patch());
+        EXPECT_TRUE(unchanged && unchanged->username == "erin");
+    });
+    restart();
+    on_loop([&](Loop&) -> Task<void> {
+        auto u = co_await store_->find_user_by_email("david@X.ORG");
+        EXPECT_TRUE(u && u->token_version == 1 && u->role == Role::super_user &&
+                    u->last_login_us == t0_us + 15'000'000 && u->password_hash == "new-hash");
+    });
+}
+
+// The password-hash precondition (one-time reset links, concurrent password changes): the
+// update happens only while the stored hash is the expected one, and is then spent. A
+// refused precondition is not a failure of the store (last_call_failed stays false).
+TEST_P(StoreContract, UpdateWithPasswordPreconditionHappensOnce) {
+    on_loop([&](Loop&) -> Task<void> {
+        User u = make_user("gwen", "gwen@x.org");
+        std::string original = u.password_hash;
+        co_await store_->create_user(std::move(u), no_mail());
+        UserPatch first;
+        first.password_hash = "hash-two";
+        first.bump_token_version = true;
+        first.if_password_hash = original;
+        auto changed = co_await store_->update_user(1, first);
+        EXPECT_FALSE(last_call_failed());
+        EXPECT_TRUE(changed && changed->password_hash == "hash-two" && changed->token_version == 1u);
+        UserPatch again;  // the same precondition a second time: refused, nothing changes
+        again.password_hash = "hash-three";
+        again.bump_token_version = true;
+        again.if_password_hash = original;
+        EXPECT_FALSE(co_await store_->update_user(1, again));
+        EXPECT_FALSE(last_call_failed()) << "a refused precondition is an answer, not an outage";
+        auto now = co_await store_->find_user(1);
+        EXPECT_TRUE(now && now->password_hash == "hash-two" && now->token_version == 1u);
+        UserPatch next;  // against the current hash it goes through
+        next.password_hash = "hash-three";
+        next.if_password_hash = "hash-two";
+        auto third = co_await store_->update_user(1, next);
+        EXPECT_TRUE(third && third->password_hash == "hash-three");
+        EXPECT_FALSE(co_await store_->find_user(99));
+        EXPECT_FALSE(last_call_failed()) << "no such user is an answer too";
+    });
+}
+
+TEST_P(StoreContract, DeleteUserRemovesSessions) {
+    on_loop([&](Loop&) -> Task<void> {
+        co_await store_->create_user(make_user("frank"), no_mail());
+        co_await store_->create_user(make_user("grace"), no_mail());
+        EXPECT_TRUE(co_await store_->create_session(session("s-frank", 1, "j1", now_s() + 3600)));
+        EXPECT_TRUE(co_await store_->create_session(session("s-grace", 2, "j2", now_s() + 3600)));
+        EXPECT_TRUE(co_await store_->delete_user(1));
+        auto r = co_await store_->rotate_refresh("s-frank", "j1", "j1b", now_s() + 7200);
+        EXPECT_EQ(r.status, RotateStatus::unknown);
+        EXPECT_FALSE(co_await store_->find_user_by_username("frank"));
+        EXPECT_FALSE(co_await store_->find_user_by_email("frank@example.com"));
+        // The name and email are free again (the id is not).
+        auto again = co_await store_->create_user(make_user("frank"), no_mail());
+        EXPECT_TRUE(again.user && again.user->id == 3);
+        // A session needs an existing user, and a sid.
+        EXPECT_FALSE(co_await store_->create_session(session("s-ghost", 1, "j", now_s() + 60)));
+        EXPECT_FALSE(co_await store_->create_session(session("", 2, "j", now_s() + 60)));
+    });
+    reopen();
+    on_loop([&](Loop&) -> Task<void> {
+        auto v = co_await store_->load_validation_state();
+        EXPECT_EQ(v.token_versions.size(), 2u);
+        auto r = co_await store_->rotate_refresh("s-grace", "j2", "j2b", now_s() + 7200);
+        EXPECT_EQ(r.status, RotateStatus::rotated);
+        auto gone = co_await store_->rotate_refresh("s-frank", "j1", "x", now_s() + 7200);
+        EXPECT_EQ(gone.status, RotateStatus::unknown);
+    });
+}
+
+Task<void> check_filters_and_pages(Store& store) {
+    UserQuery all;
+    all.limit = 10;
+    auto page = co_await store.list_users(all);
+    EXPECT_EQ(page.total, 30u);
+    EXPECT_EQ(page.items.size(), 10u);
+    EXPECT_TRUE(!page.items.empty() && page.items.front().id == 1);
+    all.offset = 25;
+    page = co_await store.list_users(all);
+    EXPECT_EQ(page.total, 30u);
+    EXPECT_EQ(page.items.size(), 5u);
+    EXPECT_TRUE(!page.items.empty() && page.items.front().id == 26);
+    all.offset = 40;
+    EXPECT_TRUE((co_await store.list_users(all)).items.empty());
+
+    UserQuery agents;
+    agents.role = Role::agent;
+    page = co_await store.list_users(agents);
+    EXPECT_EQ(page.total, 10u);
+    for (auto& u : page.items) EXPECT_EQ(u.role, Role::agent);
+    agents.is_active = true;  // multiples of 6
+    page = co_await store.list_users(agents);
+    EXPECT_EQ(page.total, 5u);
+    EXPECT_TRUE(page.items.size() > 1 && page.items[1].id == 12);
+
+    UserQuery inactive;
+    inactive.is_active = false;
+    EXPECT_EQ((co_await store.list_users(inactive)).total, 15u);
+}
+
+Task<void> check_searches(Store& store) {
+    UserQuery search;
+    search.search = "USER1";  // user1, user10..user19
+    auto page = co_await store.list_users(search);
+    EXPECT_EQ(page.total, 11u);
+    search.search = "zOË";  // first name, non-ASCII case
+    page = co_await store.list_users(search);
+    EXPECT_EQ(page.total, 1u);
+    EXPECT_TRUE(page.total == 1 && page.items.size() == 1 && page.items[0].id == 7);
+    search.search = "mcsearch";  // last name
+    EXPECT_EQ((co_await store.list_users(search)).total, 1u);
+    search.search = "user3@EXAMPLE";  // email
+    EXPECT_EQ((co_await store.list_users(search)).total, 1u);
+    search.search.assign("user3\0example", 13);  // never across fields
+    EXPECT_EQ((co_await store.list_users(search)).total, 0u);
+    search.search = "nobody";
+    EXPECT_EQ((co_await store.list_users(search)).total, 0u);
+    search.search = "user2";
+    search.limit = 3;
+    search.offset = 2;
+    page = co_await store.list_users(search);
+    EXPECT_EQ(page.total, 11u);  // user2, user20..user29
+    EXPECT_EQ(page.items.size(), 3u);
+    EXPECT_TRUE(!page.items.empty() && page.items[0].id == 21);
+    search = all_users();
+    search.search = "user";
+    search.role = Role::agent;
+    search.is_active = false;  // 3, 9, 15, 21, 27
+    page = co_await store.list_users(search);
+    EXPECT_EQ(page.total, 5u);
+    EXPECT_TRUE(page.items.size() == 5 && page.items[4].id == 27);
+}
+
+TEST_P(StoreContract, ListUsersFiltersSearchesAndPaginates) {
+    on_loop([&](Loop&) -> Task<void> {
+        for (int i = 1; i <= 30; ++i) {
+            User u = make_user("user" + std::to_string(i));
+            u.role = i % 3 == 0 ? Role::agent : Role::client;
+            u.is_active = i % 2 == 0;
+            if (i == 7) u.first_name = "Zoë";
+            if (i == 8) u.last_name = "McSearchable";
+            co_await store_->create_user(u, no_mail());
+        }
+        co_await check_filters_and_pages(*store_);
+        co_await check_searches(*store_);
+
+        // Updates and deletes keep the search text and the filters right.
+        UserPatch p;
+        p.first_name = "Renamed";
+        p.role = Role::agent;
+        co_await store_->update_user(7, p);
+        UserQuery search = all_users();
+        search.search = "zoë";
+        EXPECT_EQ((co_await store_->list_users(search)).total, 0u);
+        search.search = "renamed";
+        EXPECT_EQ((co_await store_->list_users(search)).total, 1u);
+        UserQuery renamed_agents = search;
+        renamed_agents.role = Role::agent;
+        EXPECT_EQ((co_await store_->list_users(renamed_agents)).total, 1u);
+        UserQuery agents_now;
+        agents_now.role = Role::agent;
+        EXPECT_EQ((co_await store_->list_users(agents_now)).total, 11u);
+        co_await store_->delete_user(7);
+        EXPECT_EQ((co_await store_->list_users(search)).total, 0u);
+        EXPECT_EQ((co_await store_->list_users(renamed_agents)).total, 0u);
+        EXPECT_EQ((co_await store_->list_users(agents_now)).total, 10u);
+        EXPECT_EQ((co_await store_->list_users(all_users())).total, 29u);
+    });
+}
+
+// Searches over every user there is, compared with a brute-force answer.
+Task<void> check_search_against_brute_force(Store& store, const std::vector<User>& everyone) {
+    for (const char* needle : {"member12", "@corp3", "MEMBER2599", "first member25", "zz"}) {
+        for (int filter = 0; filter < 3; ++filter) {
+            UserQuery q;
+            q.search = needle;
+            q.limit = 7;
+            q.offset = 3;
+            if (filter == 1) q.role = Role::agent;
+            if (filter == 2) q.is_active = true;
+            std::vector<int64_t> want;
+            std::string folded = needle;
+            for (char& c : folded)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (const User& u : everyone) {
+                std::string text =
+                    u.username + "\n" + u.email + "\n" + u.first_name + "\n" + u.last_name;
+                for (char& c : text)
+                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                if (text.find(folded) == std::string::npos) continue;
+                if (q.role && u.role != *q.role) continue;
+                if (q.is_active && u.is_active != *q.is_active) continue;
+                want.push_back(u.id);
+            }
+            UserPage page = co_await store.list_users(q);
+            EXPECT_EQ(page.total, want.size()) << needle << " filter " << filter;
+            for (size_t k = 0; k < page.items.size(); ++k) {
+                EXPECT_TRUE(k + 3 < want.size() && page.items[k].id == want[k + 3]) << needle;
+            }
+            EXPECT_EQ(page.items.size(), std::min<size_t>(7, want.size() > 3 ? want.size() - 3 : 0))
+                << needle;
+        }
+    }
+}
+
+// Many users (on Redis: several search blobs of 1024 ids each), created concurrently with
+// and without a mail (on Redis reserved ids may commit out of order), then searched.
+TEST_P(StoreContract, SearchMatchesBruteForce) {
+    constexpr int n = 2600;
+    allow_slow_commands();
+    on_loop([&](Loop&) -> Task<void> {
+        Join join(n);
+        auto one = [](Store& s, int i, Join& j) -> Task<void> {
+            User u = make_user("member" + std::to_string(i),
+                               "m" + std::to_string(i) + "@corp" + std::to_string(i % 7) + ".org");
+            u.role = i % 5 == 0 ? Role::agent : Role::client;
+            u.is_active = i % 3 != 0;
+            MailComposer compose = i % 2 ? mail_to_user() : no_mail();
+            co_await s.create_user(std::move(u), std::move(compose));
+            j.done();
+        };
+        for (int i = 0; i < n; ++i) core::spawn(one(*store_, i, join));
+        co_await join.wait();
+        UserQuery everyone;
+        everyone.limit = n;
+        UserPage all = co_await store_->list_users(everyone);
+        EXPECT_EQ(all.total, static_cast<size_t>(n));
+        EXPECT_EQ(all.items.size(), static_cast<size_t>(n));
+        EXPECT_TRUE(std::is_sorted(all.items.begin(), all.items.end(),
+                                   [](const User& a, const User& b) { return a.id < b.id; }));
+        co_await check_search_against_brute_force(*store_, all.items);
+    });
+}
+
+// ---- sessions -----------------------------------------------------------------------------
+
+TEST_P(StoreContract, RefreshRotationAndReuse) {
+    int64_t exp = 0;
+    on_loop([&](Loop&) -> Task<void> {
+        co_await store_->create_user(make_user("heidi"), no_mail());
+        exp = now_s() + 86400;
+        EXPECT_TRUE(co_await store_->create_session(session("sid-1", 1, "jti-1", exp)));
+        EXPECT_FALSE(co_await store_->create_session(session("sid-1", 1, "jti-x", exp)));
+        auto r = co_await store_->rotate_refresh("sid-1", "jti-1", "jti-2", exp + 10);
+        EXPECT_EQ(r.status, RotateStatus::rotated);
+        EXPECT_EQ(r.user_id, 1);
+        EXPECT_EQ(r.expires_at, exp + 10);
+        r = co_await store_->rotate_refresh("sid-1", "jti-2", "jti-3", exp + 20);
+        EXPECT_EQ(r.status, RotateStatus::rotated);
+        // An older token of the session: reuse, and the session dies.
+        r = co_await store_->rotate_refresh("sid-1", "jti-1", "jti-4", exp + 30);
+        EXPECT_EQ(r.status, RotateStatus::reused);
+        EXPECT_EQ(r.user_id, 1);
+        EXPECT_EQ(r.expires_at, exp + 20);
+        r = co_await store_->rotate_refresh("sid-1", "jti-3", "jti-5", exp + 40);
+        EXPECT_EQ(r.status, RotateStatus::revoked);
+        r = co_await store_->rotate_refresh("no-such-sid", "jti-3", "jti-5", exp);
+        EXPECT_EQ(r.status, RotateStatus::unknown);
+        auto v = co_await store_->load_validation_state();
+        EXPECT_EQ(v.revoked_sessions.size(), 1u);
+        EXPECT_TRUE(!v.revoked_sessions.empty() &&
+                    v.revoked_sessions[0] == std::make_pair(std::string("sid-1"), exp + 20));
+    });
+    restart();  // the reuse revocation is durable
+    on_loop([&](Loop&) -> Task<void> {
+        auto r = co_await store_->rotate_refresh("sid-1", "jti-3", "jti-9", exp + 50);
+        EXPECT_EQ(r.status, RotateStatus::revoked);
+    });
+}
+
+TEST_P(StoreContract, ExpiredSessionsAreUnknown) {
+    on_loop([&](Loop&) -> Task<void> {
+        co_await store_->create_user(make_user("ivan"), no_mail());
+        EXPECT_TRUE(co_await store_->create_session(session("short", 1, "j", now_s() + 60)));
+        EXPECT_TRUE(co_await store_->create_session(session("long", 1, "k", now_s() + 6000)));
+        EXPECT_TRUE((co_await store_->revoke_session("short")).existed);
+        EXPECT_EQ((co_await store_->load_validation_state()).revoked_sessions.size(), 1u);
+        advance(61s);
+        auto r = co_await store_->rotate_refresh("short", "j", "j2", now_s() + 60);
+        EXPECT_EQ(r.status, RotateStatus::unknown);
+        EXPECT_FALSE((co_await store_->revoke_session("short")).existed);
+        EXPECT_TRUE((co_await store_->load_validation_state()).revoked_sessions.empty());
+        EXPECT_EQ((co_await store_->rotate_refresh("long", "k", "k2", now_s() + 60)).status,
+                  RotateStatus::rotated);
+    });
+}
+
+TEST_P(StoreContract, RevokeSession) {
+    on_loop([&](Loop&) -> Task<void> {
+        co_await store_->create_user(make_user("judy"), no_mail());
+        int64_t exp = now_s() + 100;
+        co_await store_->create_session(session("s1", 1, "j1", exp));
+        auto r = co_await store_->revoke_session("s1");
+        EXPECT_TRUE(r.existed);
+        EXPECT_EQ(r.user_id, 1);
+        EXPECT_EQ(r.expires_at, exp);
+        r = co_await store_->revoke_session("s1");  // idempotent
+        EXPECT_TRUE(r.existed);
+        EXPECT_EQ((co_await store_->rotate_refresh("s1", "j1", "j2", exp)).status,
+                  RotateStatus::revoked);
+        EXPECT_FALSE((co_await store_->revoke_session("nope")).existed);
+    });
+}
+
+// ---- throttling, audit, outbox, validation --------------------------------------------------
+
+// Whether the windows survive a restart differs (embedded: memory only; Redis: shared):
+// see each backend's own tests.
+TEST_P(StoreContract, LoginFailureWindows) {
+    on_loop([&](Loop&) -> Task<void> {
+        EXPECT_EQ((co_await store_->login_failures("u:kim")).count, 0u);
+        LoginFailures f;
+        for (int i = 0; i < 3; ++i) f = co_await store_->record_login_failure("u:kim", 900);
+        EXPECT_EQ(f.count, 3u);
+        EXPECT_EQ(f.retry_after, 900);
+        advance(100s);
+        f = co_await store_->login_failures("u:kim");
+        EXPECT_EQ(f.count, 3u);
+        EXPECT_EQ(f.retry_after, 800);
+        f = co_await store_->record_login_failure("u:kim", 900);  // same window
+        EXPECT_EQ(f.count, 4u);
+        EXPECT_EQ(f.retry_after, 800);
+        EXPECT_EQ((co_await store_->login_failures("u:other")).count, 0u);
+        advance(800s);  // the window has passed
+        EXPECT_EQ((co_await store_->login_failures("u:kim")).count, 0u);
+        f = co_await store_->record_login_failure("u:kim", 900);
+        EXPECT_EQ(f.count, 1u);
+        co_await store_->clear_login_failures("u:kim");
+        EXPECT_EQ((co_await store_->login_failures("u:kim")).count, 0u);
+        f = co_await store_->record_login_failure("ip:127.0.0.1", 60);
+        EXPECT_EQ(f.count, 1u);
+        EXPECT_EQ((co_await store_->login_failures("ip:127.0.0.1")).count, 1u);
+    });
+}
+
+TEST_P(StoreContract, AuditTrail) {
+    on_loop([&](Loop&) -> Task<void> {
+        EXPECT_TRUE(co_await store_->append_audit(audit(t0_us, 1, 7, "validate", "")));
+        EXPECT_TRUE(co_await store_->append_audit(audit(t0_us + 1, 1, 8, "deactivate", "spam ")));
+        EXPECT_TRUE(co_await store_->append_audit(
+            audit(t0_us + 2, 2, 7, "role_change", "promoted 2 levels")));
+        auto a = co_await store_->audit_for(7);
+        EXPECT_EQ(a.size(), 2u);
+        EXPECT_TRUE(a.size() == 2 && a[0].action == "validate" &&
+                    a[1].reason == "promoted 2 levels");
+        EXPECT_TRUE((co_await store_->audit_for(99)).empty());
+    });
+    restart();
+    on_loop([&](Loop&) -> Task<void> {
+        auto a = co_await store_->audit_for(8);
+        EXPECT_EQ(a.size(), 1u);
+        EXPECT_TRUE(a.size() == 1 && a[0].actor_id == 1 && a[0].at_us == t0_us + 1 &&
+                    a[0].reason == "spam " && a[0].action == "deactivate" && a[0].target_id == 8);
+    });
+}
+
+OutboxMail html_mail(std::string to, int64_t at) {
+    OutboxMail m = outbox(std::move(to), at);
+    m.html_body = "<p>h</p>";
+    return m;
+}
+
+TEST_P(StoreContract, MailOutboxLifecycle) {
+    on_loop([&](Loop&) -> Task<void> {
+        int64_t a = co_await store_->enqueue_mail(html_mail("a@x.org", t0_us + 5));
+        int64_t b = co_await store_->enqueue_mail(html_mail("b@x.org", t0_us + 1));
+        int64_t c = co_await store_->enqueue_mail(html_mail("c@x.org", t0_us + 1));
+        int64_t d = co_await store_->enqueue_mail(html_mail("d@x.org", t0_us + 1000));
+        for (int i = 0; i < 8; ++i)
+            co_await store_->enqueue_mail(html_mail("late@x.org", t0_us + 10'000'000));
+        EXPECT_EQ(a, 1);
+        EXPECT_EQ(d, 4);
+        auto due = co_await store_->due_mail(t0_us + 10, 10);
+        EXPECT_EQ(due.size(), 3u);  // d is not due yet
+        if (due.size() != 3) co_return;
+        EXPECT_EQ(due[0].id, b);  // by next attempt, then id
+        EXPECT_EQ(due[1].id, c);
+        EXPECT_EQ(due[2].id, a);
+        EXPECT_EQ(due[2].html_body, "<p>h</p>");
+        EXPECT_EQ((co_await store_->due_mail(t0_us + 10, 2)).size(), 2u);
+        // Ten mails due at one time come out in id order (10 after 9, not before 2).
+        auto later = co_await store_->due_mail(t0_us + 10'000'000, 100);
+        EXPECT_EQ(later.size(), 12u);
+        EXPECT_TRUE(std::is_sorted(
+            later.begin(), later.end(), [](const OutboxMail& x, const OutboxMail& y) {
+                return x.next_attempt_us < y.next_attempt_us ||
+                       (x.next_attempt_us == y.next_attempt_us && x.id < y.id);
+            }));
+        for (int i = 5; i <= 12; ++i) co_await store_->mail_sent(i);
+        co_await store_->mail_sent(b);
+        co_await store_->mail_retry(c, 1, t0_us + 500);
+        co_await store_->mail_dropped(d);
+        co_await store_->mail_sent(12345);  // unknown ids are ignored
+        co_await store_->mail_retry(12345, 1, 1);
+        due = co_await store_->due_mail(t0_us + 10, 10);
+        EXPECT_EQ(due.size(), 1u);
+        EXPECT_TRUE(due.size() == 1 && due[0].id == a);
+    });
+    restart();
+    on_loop([&](Loop&) -> Task<void> {
+        auto due = co_await store_->due_mail(t0_us + 10'000, 10);
+        EXPECT_EQ(due.size(), 2u);  // a, then c with its retry state
+        if (due.size() != 2) co_return;
+        EXPECT_EQ(due[0].id, 1);
+        EXPECT_EQ(due[1].id, 3);
+        EXPECT_EQ(due[1].attempts, 1u);
+        EXPECT_EQ(due[1].next_attempt_us, t0_us + 500);
+        EXPECT_EQ(co_await store_->enqueue_mail(outbox()), 13);  // ids not reused
+    });
+}
+
+TEST_P(StoreContract, ValidationState) {
+    on_loop([&](Loop&) -> Task<void> {
+        for (const char* n : {"a", "b", "c"}) co_await store_->create_user(make_user(n), no_mail());
+        UserPatch bump;
+        bump.bump_token_version = true;
+        co_await store_->update_user(2, bump);
+        co_await store_->update_user(2, bump);
+        co_await store_->create_session(session("live", 1, "j", now_s() + 100));
+        co_await store_->create_session(session("dead", 1, "j", now_s() + 100));
+        co_await store_->create_session(session("dead-soon", 3, "j", now_s() + 10));
+        co_await store_->revoke_session("dead");
+        co_await store_->revoke_session("dead-soon");
+        advance(20s);
+        auto v = co_await store_->load_validation_state();
+        using TV = std::vector<std::pair<int64_t, uint32_t>>;
+        EXPECT_EQ(v.token_versions, (TV{{1, 0}, {2, 2}, {3, 0}}));
+        using RS = std::vector<std::pair<std::string, int64_t>>;
+        EXPECT_EQ(v.revoked_sessions, (RS{{"dead", now_s() + 80}}));
+    });
+}
+
+// ---- persistence and concurrency ------------------------------------------------------------
+
+// Writes one of everything, kills the storage (Redis: SIGKILL, then the AOF is replayed) and
+// checks it all came back.
+TEST_P(StoreContract, EverythingPersistsAcrossRestart) {
+    exercise_persistence([&]() -> Store& { return *store_; }, [&] { crash_restart(); }, now_s(),
+                         watchdog());
+}
+
+TEST_P(StoreContract, ConcurrentWritesAllLand) {
+    constexpr int n = 300;
+    on_loop([&](Loop&) -> Task<void> {
+        struct Count {
+            Join join{n};
+            int created = 0;
+        } count;
+        auto one = [](Store& s, int i, Count& c) -> Task<void> {
+            auto r = co_await s.create_user(make_user("bulk" + std::to_string(i)), no_mail());
+            if (r.user) ++c.created;
+            c.join.done();
+        };
+        for (int i = 0; i < n; ++i) core::spawn(one(*store_, i, count));
+        co_await count.join.wait();
+        EXPECT_EQ(count.created, n);
+        EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(n));
+        UserQuery q;
+        q.limit = n;
+        auto page = co_await store_->list_users(q);
+        EXPECT_EQ(page.items.size(), static_cast<size_t>(n));
+        EXPECT_TRUE(page.items.size() == static_cast<size_t>(n) && page.items.back().id == n)
+            << "ids 1..n, none skipped";
+    });
+}
+
+TEST_P(StoreContract, ConcurrentCreateOfOneUsernameFromTwoLoops) {
+    constexpr int rounds = 40;
+    std::atomic<int> wins{0}, taken{0}, other{0};
+    std::barrier sync_point(2);
+    auto racer = [&](int side) {
+        on_loop([&](Loop&) -> Task<void> {
+            for (int i = 0; i < rounds; ++i) {
+                sync_point.arrive_and_wait();
+                std::string name =
+                    i % 2 ? "Racer" + std::to_string(i) : "racer" + std::to_string(i);
+                User u = make_user(
+                    name, "side" + std::to_string(side) + "-" + std::to_string(i) + "@x.org");
+                MailComposer compose = i % 4 < 2 ? mail_to_user() : no_mail();
+                auto r = co_await store_->create_user(std::move(u), std::move(compose));
+                if (r.user) {
+                    ++wins;
+                } else if (r.username_taken && !r.email_taken) {
+                    ++taken;
+                } else {
+                    ++other;
+                }
+            }
+        });
+    };
+    std::thread a(racer, 0), b(racer, 1);
+    a.join();
+    b.join();
+    EXPECT_EQ(wins.load(), rounds);
+    EXPECT_EQ(taken.load(), rounds);
+    EXPECT_EQ(other.load(), 0);
+    on_loop([&](Loop&) -> Task<void> {
+        EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(rounds));
+    });
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values("embedded", "redis"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                             return info.param;
+                         });
+
+}  // namespace
+}  // namespace authd::store
