@@ -203,7 +203,8 @@ void RedisClusterServers::stop_all() {
         "--cluster-config-file", dir + "/nodes.conf", "--cluster-port",
         std::to_string(bus_port), "--appendonly", "yes",
         "--save",        "",               "--daemonize",
-        "no",            "--logfile",      ""};
+        "no",            "--logfile",      "",
+        "--cluster-require-full-coverage", "no"};
     pid_t pid = spawn_logged(args, dir + "/redis.log");
     if (pid < 0) return ::testing::AssertionFailure() << "cannot start redis-server";
     pids_.push_back(pid);
@@ -354,6 +355,15 @@ bool RedisClusterServers::move_slot(int slot, int from, int to, std::string& err
             return false;
         }
         std::this_thread::sleep_for(Millis(20));
+    }
+}
+
+void RedisClusterServers::kill_node(int port) {
+    for (size_t i = 0; i < ports_.size(); ++i) {
+        if (ports_[i] != port || pids_[i] <= 0) continue;
+        ::kill(pids_[i], SIGKILL);
+        wait_child(pids_[i], Millis(5000));
+        pids_[i] = -1;
     }
 }
 

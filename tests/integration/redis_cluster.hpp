@@ -51,6 +51,10 @@ class RedisClusterServers {
     // node names `to` as the owner. False with `error` set on failure.
     bool move_slot(int slot, int from, int to, std::string& error);
 
+    // SIGKILLs (and reaps) the node at `port`, as a crash would. The other nodes keep serving
+    // their slots: nodes run with cluster-require-full-coverage no.
+    void kill_node(int port);
+
     std::string logs() const;  // tail of every node's log and of redis-cli's output
 
   private:

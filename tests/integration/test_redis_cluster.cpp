@@ -44,6 +44,14 @@ std::optional<double> time_until(F&& check, std::chrono::milliseconds limit = 20
     return std::nullopt;
 }
 
+// A metric's value from GET /metrics, -1 when absent.
+int64_t metric(int port, std::string_view name) {
+    std::string body = request(port, "GET", "/metrics").body;
+    std::string line = "\n" + std::string(name) + " ";
+    size_t at = body.find(line);
+    return at == std::string::npos ? -1 : std::atoll(body.c_str() + at + line.size());
+}
+
 // Distinct authd instances (CLIENT SETNAME authd-<id>) connected to the node at `port`.
 std::set<std::string> authd_clients(int port) {
     std::set<std::string> names;
@@ -243,6 +251,55 @@ TEST_F(RedisCluster, RunningInstancesFollowTheSlotWhenItMoves) {
     EXPECT_TRUE(ready(a));
     EXPECT_TRUE(ready(b));
     EXPECT_GE(authd_clients(to).size(), 2u) << "both instances now talk to the new owner";
+}
+
+// The node authd was redirected to dies right after its slot moved away: connecting to it
+// fails, authd falls back to its configured (seed) node, which answers MOVED to the new owner.
+// On its own cluster: the suite's one must keep all its nodes.
+TEST_F(RedisCluster, UnreachableRedirectFallsBackToTheSeed) {
+    RedisClusterServers own;
+    ASSERT_TRUE(own.start());
+    const int slot = own.slot_of("{authd}");
+    const int dead = own.owner_of(slot);
+    std::vector<int> rest;
+    for (int p : own.ports()) {
+        if (p != dead) rest.push_back(p);
+    }
+    ASSERT_EQ(rest.size(), 2u);
+    const int seed = rest[0], next_owner = rest[1];
+    ServerProcess a, b;
+    ASSERT_TRUE(a.start(env(seed, true)));
+    ASSERT_TRUE(b.start(env(next_owner, false)));
+    Account acc = verified_account(a.port(), "fallback");
+    ASSERT_GT(acc.id, 0);
+
+    std::string error;
+    ASSERT_TRUE(own.move_slot(slot, dead, next_owner, error)) << error;
+    own.kill_node(dead);  // before authd sent it anything: no MOVED from it to learn from
+
+    ApiClient on_a(a.port()), on_b(b.port());
+    for (ApiClient* client : {&on_a, &on_b}) {
+        auto back = time_until([&] { return client->login(acc.username, acc.password); }, 4000ms);
+        EXPECT_TRUE(back) << "port " << client->port() << ": " << client->last_failure().status
+                          << " " << client->last_failure().body;
+    }
+    EXPECT_NE(a.log().find("asking the configured node again"), std::string::npos);
+    std::string moved_to = "\"to\":\"127.0.0.1:" + std::to_string(next_owner) + "\"";
+    EXPECT_NE(a.log().find(moved_to), std::string::npos) << "A follows the seed's MOVED";
+    // Both subscriptions came back (they were on the dead node too) and reloaded the state
+    // (the first resync is the start's): logouts propagate again.
+    auto resynced = [](ServerProcess& s) {
+        return time_until(
+                   [&] {
+                       return metric(s.port(), "authd_store_redis_subscribed") == 1 &&
+                              metric(s.port(), "authd_store_redis_resyncs_total") >= 2;
+                   },
+                   6000ms)
+            .has_value();
+    };
+    EXPECT_TRUE(resynced(a));
+    EXPECT_TRUE(resynced(b));
+    expect_logout_seen(a, b, acc, 2);
 }
 
 // A Cluster has database 0 only: /1 must stop the start with a message that says so.
