@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <coroutine>
 #include <memory>
@@ -158,6 +159,7 @@ public:
     void send_all(std::string_view data) {
         while (!data.empty()) {
             ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR) continue;
             if (n <= 0) return;
             data.remove_prefix(static_cast<size_t>(n));
         }
@@ -169,6 +171,8 @@ public:
         char buf[16384];
         for (;;) {
             ssize_t n = recv(fd_, buf, sizeof buf, 0);
+            // A socket with SO_RCVTIMEO is never restarted after a signal (signal(7)): retry.
+            if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
             out.append(buf, static_cast<size_t>(n));
         }
@@ -180,6 +184,8 @@ public:
         char buf[4096];
         while (out.find(marker) == std::string::npos) {
             ssize_t n = recv(fd_, buf, sizeof buf, 0);
+            // A socket with SO_RCVTIMEO is never restarted after a signal (signal(7)): retry.
+            if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
             out.append(buf, static_cast<size_t>(n));
         }
