@@ -110,31 +110,6 @@ pid_t spawn(const ExecSpec& spec) {
     return pid;
 }
 
-// Waits up to `timeout` for pid to exit. nullopt: still running.
-std::optional<int> wait_pid(pid_t pid, Millis timeout) {
-    Deadline deadline = Clock::now() + timeout;
-    for (;;) {
-        int status = 0;
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) return status;
-        if (r < 0 && errno != EINTR) return -1;  // not our child any more
-        if (Clock::now() >= deadline) return std::nullopt;
-        std::this_thread::sleep_for(kPollStep);
-    }
-}
-
-// Sends sig, waits up to timeout, then SIGKILL. Returns exit_status_code().
-int terminate(pid_t pid, int sig, Millis timeout) {
-    if (pid <= 0) return -1;
-    ::kill(pid, sig);
-    auto status = wait_pid(pid, timeout);
-    if (!status) {
-        ::kill(pid, SIGKILL);
-        status = wait_pid(pid, Millis(10000));
-    }
-    return status ? exit_status_code(*status) : -1;
-}
-
 int connect_loopback(int port, Millis timeout, int* err) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -219,6 +194,36 @@ int exit_status_code(int wait_status) {
     if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
     if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
     return -1;
+}
+
+pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_path) {
+    ExecSpec spec;
+    spec.argv = argv;
+    spec.log_path = log_path;
+    return spawn(spec);
+}
+
+std::optional<int> wait_pid(pid_t pid, Millis timeout) {
+    Deadline deadline = Clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid) return status;
+        if (r < 0 && errno != EINTR) return -1;  // not our child any more
+        if (Clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(kPollStep);
+    }
+}
+
+int terminate(pid_t pid, int sig, Millis timeout) {
+    if (pid <= 0) return -1;
+    ::kill(pid, sig);
+    auto status = wait_pid(pid, timeout);
+    if (!status) {
+        ::kill(pid, SIGKILL);
+        status = wait_pid(pid, Millis(10000));
+    }
+    return status ? exit_status_code(*status) : -1;
 }
 
 std::string read_file(const std::string& path) {
@@ -936,6 +941,52 @@ std::optional<std::string> parse_resp(const std::string& buf, size_t& pos) {
 
 }  // namespace
 
+std::optional<std::string> redis_command(int port, const std::vector<std::string>& args) {
+    int err = 0;
+    int fd = connect_loopback(port, Millis(2000), &err);
+    if (fd < 0) return std::nullopt;
+    std::string req = "*" + std::to_string(args.size()) + "\r\n";
+    for (auto& a : args) req += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    std::optional<std::string> reply;
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+        std::string buf;
+        char chunk[4096];
+        for (;;) {
+            ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);  // SO_RCVTIMEO bounds this
+            if (n <= 0) break;
+            buf.append(chunk, static_cast<size_t>(n));
+            size_t pos = 0;
+            reply = parse_resp(buf, pos);
+            if (reply) break;
+        }
+    }
+    ::close(fd);
+    return reply;
+}
+
+::testing::AssertionResult launch_redis_server(const std::vector<std::string>& options,
+                                               const std::string& log_path, int port,
+                                               pid_t& pid) {
+    std::vector<std::string> argv = {"/usr/bin/redis-server"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    pid = spawn_logged(argv, log_path);
+    if (pid < 0) return ::testing::AssertionFailure() << "cannot start redis-server";
+    Deadline deadline = Clock::now() + Millis(10000);
+    while (redis_command(port, {"PING"}) != "PONG") {
+        auto status = wait_pid(pid, Millis(0));
+        if (status) {
+            pid = -1;
+            return ::testing::AssertionFailure()
+                   << "redis-server exited (" << exit_status_code(*status) << ")";
+        }
+        if (Clock::now() >= deadline) {
+            return ::testing::AssertionFailure() << "redis-server did not answer PING";
+        }
+        std::this_thread::sleep_for(Millis(20));
+    }
+    return ::testing::AssertionSuccess();
+}
+
 RedisServer::RedisServer() : dir_("authd-redis") {}
 
 RedisServer::~RedisServer() {
@@ -954,27 +1005,14 @@ RedisServer::~RedisServer() {
 ::testing::AssertionResult RedisServer::launch() {
     std::error_code ec;
     std::filesystem::create_directories(dir_.file("data"), ec);
-    ExecSpec spec;
-    spec.argv = {"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                 "--dir", dir_.file("data"), "--save", "", "--appendonly", "yes",
-                 "--appendfsync", "always", "--daemonize", "no", "--logfile", ""};
-    spec.log_path = dir_.file("redis.log");
-    pid_ = spawn(spec);
-    if (pid_ < 0) return ::testing::AssertionFailure() << "cannot start redis-server";
-    Deadline deadline = Clock::now() + Millis(10000);
-    while (!ping()) {
-        auto status = wait_pid(pid_, Millis(0));
-        if (status) {
-            pid_ = -1;
-            return ::testing::AssertionFailure()
-                   << "redis-server exited (" << exit_status_code(*status) << ")\n" << log();
-        }
-        if (Clock::now() >= deadline) {
-            return ::testing::AssertionFailure() << "redis-server did not answer PING\n" << log();
-        }
-        std::this_thread::sleep_for(Millis(20));
-    }
-    return ::testing::AssertionSuccess();
+    std::vector<std::string> options = {"--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                        "--dir", dir_.file("data"), "--save", "", "--appendonly",
+                                        "yes", "--appendfsync", "always", "--daemonize", "no",
+                                        "--logfile", ""};
+    ::testing::AssertionResult started =
+        launch_redis_server(options, dir_.file("redis.log"), port_, pid_);
+    if (!started) started << "\n" << log();
+    return started;
 }
 
 int RedisServer::stop(Millis timeout) {
@@ -1003,29 +1041,6 @@ void RedisServer::kill9() {
 bool RedisServer::ping() {
     auto reply = command({"PING"});
     return reply && *reply == "PONG";
-}
-
-std::optional<std::string> RedisServer::command(const std::vector<std::string>& args) {
-    int err = 0;
-    int fd = connect_loopback(port_, Millis(2000), &err);
-    if (fd < 0) return std::nullopt;
-    std::string req = "*" + std::to_string(args.size()) + "\r\n";
-    for (auto& a : args) req += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-    std::optional<std::string> reply;
-    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-        std::string buf;
-        char chunk[4096];
-        for (;;) {
-            ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);  // SO_RCVTIMEO bounds this
-            if (n <= 0) break;
-            buf.append(chunk, static_cast<size_t>(n));
-            size_t pos = 0;
-            reply = parse_resp(buf, pos);
-            if (reply) break;
-        }
-    }
-    ::close(fd);
-    return reply;
 }
 
 std::string RedisServer::log() const { return read_file(dir_.file("redis.log")); }

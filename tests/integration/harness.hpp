@@ -66,6 +66,30 @@ std::string read_file(const std::string& path);
 // ended it, -1 if it is still running after the wait or was never started.
 int exit_status_code(int wait_status);
 
+// fork + execve of argv[0] with our environment: stdin /dev/null, stdout and stderr appended to
+// log_path. The child dies with the test process (PR_SET_PDEATHSIG). -1 when it cannot start.
+pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_path);
+
+// Waits up to `timeout` for pid to exit: its wait status (-1 when it is not our child any
+// more), or nullopt while it still runs.
+std::optional<int> wait_pid(pid_t pid, Millis timeout);
+
+// Sends sig to pid, waits up to `timeout`, then SIGKILLs and reaps it. Returns
+// exit_status_code(); -1 for pid <= 0.
+int terminate(pid_t pid, int sig, Millis timeout);
+
+// One command to the Redis at 127.0.0.1:port; the reply as text: simple strings and bulk
+// strings as is, integers in decimal, errors as "-ERR ...", nil as "(nil)", arrays as lines
+// joined by '\n'. nullopt: no connection, or no whole reply within 2 s.
+std::optional<std::string> redis_command(int port, const std::vector<std::string>& args);
+
+// Starts /usr/bin/redis-server with `options` (output appended to log_path) and waits up to
+// 10 s until it answers PING on `port`. `pid` is the child, or -1 when it could not start or
+// has exited; the failure says which of the three went wrong (without the log).
+::testing::AssertionResult launch_redis_server(const std::vector<std::string>& options,
+                                               const std::string& log_path, int port,
+                                               pid_t& pid);
+
 // True when the environment asks for the shared store: AUTHD_TEST_BACKEND=redis. Then every
 // ServerProcess whose test does not choose AUTHD_STORE itself runs on its own RedisServer.
 bool redis_backend_requested();
@@ -229,9 +253,10 @@ public:
     ::testing::AssertionResult restart();        // same port and data (the AOF is replayed)
     ::testing::AssertionResult restart_empty();  // same port, data directory wiped
     bool ping();
-    // Runs one command and returns the reply as text: simple strings and bulk strings as is,
-    // integers in decimal, errors as "-ERR ...", nil as "(nil)", arrays as lines joined by '\n'.
-    std::optional<std::string> command(const std::vector<std::string>& args);
+    // Runs one command and returns the reply as text, as redis_command() does.
+    std::optional<std::string> command(const std::vector<std::string>& args) {
+        return redis_command(port_, args);
+    }
 
     int port() const { return port_; }
     pid_t pid() const { return pid_; }

@@ -2,15 +2,10 @@
 // Cluster for the integration tests.
 #include "tests/integration/redis_cluster.hpp"
 
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,106 +22,8 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kRedisServer = "/usr/bin/redis-server";
 constexpr const char* kRedisCli = "/usr/bin/redis-cli";
 
-// fork + execve with stdout and stderr appended to `log_path`; argv is built before fork so
-// the child only makes async-signal-safe calls. Dies with the test process (PDEATHSIG).
-pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log_path) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd < 0) return -1;
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent) ::_exit(127);
-        int null_fd = ::open("/dev/null", O_RDONLY);
-        ::dup2(null_fd, 0);
-        ::dup2(log_fd, 1);
-        ::dup2(log_fd, 2);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    ::close(log_fd);
-    return pid;
-}
-
-// Waits up to `timeout` for pid; its wait status, or nullopt while it still runs.
-std::optional<int> wait_child(pid_t pid, Millis timeout) {
-    auto deadline = Clock::now() + timeout;
-    for (;;) {
-        int status = 0;
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) return status;
-        if (r < 0 && errno != EINTR) return -1;  // not our child (already reaped)
-        if (Clock::now() >= deadline) return std::nullopt;
-        std::this_thread::sleep_for(Millis(10));
-    }
-}
-
-void stop_child(pid_t pid) {
-    if (pid <= 0) return;
-    ::kill(pid, SIGTERM);
-    if (wait_child(pid, Millis(5000))) return;
-    ::kill(pid, SIGKILL);
-    wait_child(pid, Millis(5000));
-}
-
 std::string tail_of(const std::string& text, size_t max) {
     return text.size() <= max ? text : "..." + text.substr(text.size() - max);
-}
-
-int connect_port(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    timeval tv{2, 0};  // bounds every send and recv below
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-// One RESP reply from pos, flattened to text; nullopt while incomplete.
-std::optional<std::string> parse_reply(const std::string& buf, size_t& pos) {
-    size_t eol = buf.find("\r\n", pos);
-    if (eol == std::string::npos) return std::nullopt;
-    char type = buf[pos];
-    std::string line = buf.substr(pos + 1, eol - pos - 1);
-    size_t after = eol + 2;
-    if (type == '+' || type == ':' || type == '-') {
-        pos = after;
-        return type == '-' ? "-" + line : line;
-    }
-    long n = std::atol(line.c_str());
-    if (type == '$') {
-        if (n < 0) {
-            pos = after;
-            return "(nil)";
-        }
-        if (buf.size() < after + static_cast<size_t>(n) + 2) return std::nullopt;
-        pos = after + static_cast<size_t>(n) + 2;
-        return buf.substr(after, static_cast<size_t>(n));
-    }
-    if (type == '*') {
-        std::string joined;
-        size_t p = after;
-        for (long i = 0; i < n; ++i) {
-            auto item = parse_reply(buf, p);
-            if (!item) return std::nullopt;
-            joined += (i ? "\n" : "") + *item;
-        }
-        pos = p;
-        return n < 0 ? "(nil)" : joined;
-    }
-    pos = buf.size();
-    return "-test client: unknown RESP type";
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -169,7 +66,7 @@ RedisClusterServers::~RedisClusterServers() {
 
 void RedisClusterServers::stop_all() {
     for (pid_t& pid : pids_) {
-        stop_child(pid);
+        terminate(pid, SIGTERM, Millis(5000));
         pid = -1;
     }
 }
@@ -196,30 +93,24 @@ void RedisClusterServers::stop_all() {
     std::string dir = dir_.file("node-" + std::to_string(port));
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    std::vector<std::string> args = {
-        kRedisServer,    "--port",         std::to_string(port),
-        "--bind",        "127.0.0.1",      "--dir",
-        dir,             "--cluster-enabled", "yes",
-        "--cluster-config-file", dir + "/nodes.conf", "--cluster-port",
-        std::to_string(bus_port), "--appendonly", "yes",
-        "--save",        "",               "--daemonize",
-        "no",            "--logfile",      "",
-        "--cluster-require-full-coverage", "no"};
-    pid_t pid = spawn_logged(args, dir + "/redis.log");
-    if (pid < 0) return ::testing::AssertionFailure() << "cannot start redis-server";
-    pids_.push_back(pid);
+    std::vector<std::string> options = {"--port", std::to_string(port),
+                                        "--bind", "127.0.0.1",
+                                        "--dir", dir,
+                                        "--cluster-enabled", "yes",
+                                        "--cluster-config-file", dir + "/nodes.conf",
+                                        "--cluster-port", std::to_string(bus_port),
+                                        "--appendonly", "yes",
+                                        "--save", "",
+                                        "--daemonize", "no",
+                                        "--logfile", "",
+                                        "--cluster-require-full-coverage", "no"};
+    pid_t pid = -1;
+    ::testing::AssertionResult started =
+        launch_redis_server(options, dir + "/redis.log", port, pid);
+    pids_.push_back(pid);  // -1 when it never started or exited: nothing to stop then
     ports_.push_back(port);
-    auto deadline = Clock::now() + Millis(10000);
-    while (command(port, {"PING"}) != "PONG") {
-        if (wait_child(pid, Millis(0))) {
-            return ::testing::AssertionFailure() << "cluster node on port " << port << " exited\n"
-                                                 << logs();
-        }
-        if (Clock::now() >= deadline)
-            return ::testing::AssertionFailure() << "node " << port << " never answered PING";
-        std::this_thread::sleep_for(Millis(20));
-    }
-    return ::testing::AssertionSuccess();
+    if (!started) started << " (cluster node on port " << port << ")\n" << logs();
+    return started;
 }
 
 ::testing::AssertionResult RedisClusterServers::create_cluster() {
@@ -228,9 +119,9 @@ void RedisClusterServers::stop_all() {
     for (const char* a : {"--cluster-replicas", "0", "--cluster-yes"}) args.push_back(a);
     pid_t cli = spawn_logged(args, dir_.file("redis-cli.log"));
     if (cli < 0) return ::testing::AssertionFailure() << "cannot start redis-cli";
-    std::optional<int> status = wait_child(cli, Millis(20000));
+    std::optional<int> status = wait_pid(cli, Millis(20000));
     if (!status) {
-        stop_child(cli);
+        terminate(cli, SIGTERM, Millis(5000));
         return ::testing::AssertionFailure() << "redis-cli --cluster create hung\n" << logs();
     }
     if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
@@ -256,25 +147,7 @@ void RedisClusterServers::stop_all() {
 
 std::optional<std::string> RedisClusterServers::command(int port,
                                                         const std::vector<std::string>& args) {
-    int fd = connect_port(port);
-    if (fd < 0) return std::nullopt;
-    std::string req = "*" + std::to_string(args.size()) + "\r\n";
-    for (const auto& a : args) req += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-    std::optional<std::string> reply;
-    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-        std::string buf;
-        char chunk[4096];
-        for (;;) {
-            ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-            if (n <= 0) break;
-            buf.append(chunk, static_cast<size_t>(n));
-            size_t pos = 0;
-            reply = parse_reply(buf, pos);
-            if (reply) break;
-        }
-    }
-    ::close(fd);
-    return reply;
+    return redis_command(port, args);
 }
 
 int RedisClusterServers::slot_of(std::string_view key) const {
@@ -361,8 +234,7 @@ bool RedisClusterServers::move_slot(int slot, int from, int to, std::string& err
 void RedisClusterServers::kill_node(int port) {
     for (size_t i = 0; i < ports_.size(); ++i) {
         if (ports_[i] != port || pids_[i] <= 0) continue;
-        ::kill(pids_[i], SIGKILL);
-        wait_child(pids_[i], Millis(5000));
+        terminate(pids_[i], SIGKILL, Millis(5000));
         pids_[i] = -1;
     }
 }

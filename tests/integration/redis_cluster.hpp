@@ -1,7 +1,8 @@
 // RedisClusterServers: a real three-master Redis Cluster on loopback for integration tests
-// (redis-server --cluster-enabled yes, formed with redis-cli --cluster create), with a tiny
-// blocking RESP client to look at and rearrange it. Every wait is bounded; the destructor
-// stops every process it started, by PID.
+// (redis-server --cluster-enabled yes, formed with redis-cli --cluster create), looked at and
+// rearranged through the harness's blocking redis_command(). Processes are started, awaited and
+// stopped by the harness's helpers; every wait is bounded and the destructor stops every
+// process it started, by PID.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -33,9 +34,7 @@ class RedisClusterServers {
     const std::vector<int>& ports() const { return ports_; }
     static std::string url(int port) { return "redis://127.0.0.1:" + std::to_string(port); }
 
-    // One command on the node at `port`, reply as text like RedisServer::command: strings and
-    // integers as is, errors "-ERR ...", nil "(nil)", arrays flattened with '\n'. nullopt: no
-    // answer within 2 s.
+    // One command on the node at `port`, reply as text: redis_command().
     static std::optional<std::string> command(int port, const std::vector<std::string>& args);
 
     // CLUSTER KEYSLOT key, -1 on failure.

@@ -9,40 +9,19 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <thread>
 
 #include "tests/integration/api_client.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/redis_cluster.hpp"
+#include "tests/integration/redis_test_support.hpp"
 
 namespace authd::test {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 constexpr const char* kAdmin = "clusteradmin";
 constexpr const char* kAdminPassword = "Copper-Kettle-Whistles-88";
-
-std::string json_body(std::initializer_list<std::pair<const char*, std::string>> fields) {
-    std::string b = "{";
-    for (auto& [k, v] : fields) {
-        if (b.size() > 1) b += ",";
-        b += json_quote(k) + ":" + json_quote(v);
-    }
-    return b + "}";
-}
-
-// Polls `check` until it is true; the milliseconds it took, or nullopt after `limit`.
-template <class F>
-std::optional<double> time_until(F&& check, std::chrono::milliseconds limit = 2000ms) {
-    auto start = Clock::now();
-    while (Clock::now() - start < limit) {
-        if (check()) return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-        std::this_thread::sleep_for(200us);
-    }
-    return std::nullopt;
-}
 
 // A metric's value from GET /metrics, -1 when absent.
 int64_t metric(int port, std::string_view name) {
@@ -97,38 +76,8 @@ class RedisCluster : public ::testing::Test {
     }
 
     std::map<std::string, std::string> env(int node, bool with_admin) const {
-        std::map<std::string, std::string> e{{"AUTHD_STORE", RedisClusterServers::url(node)},
-                                             {"AUTHD_SMTP_URL", sink_.url()},
-                                             {"AUTHD_ARGON2_OPS", "1"},
-                                             {"AUTHD_ARGON2_MEMORY_KIB", "1024"}};
-        if (with_admin) {
-            e["AUTHD_SUPERUSER_USERNAME"] = kAdmin;
-            e["AUTHD_SUPERUSER_EMAIL"] = "clusteradmin@example.com";
-            e["AUTHD_SUPERUSER_PASSWORD"] = kAdminPassword;
-        }
-        return e;
-    }
-
-    // Signup on `port`, open the mailed verification link there: an active CLIENT.
-    Account verified_account(int port, std::string_view prefix) {
-        Account acc = new_account(prefix);
-        size_t mails_before = sink_.messages().size();
-        HttpResponse r = request(
-            port, "POST", "/auth/signup/",
-            json_body(
-                {{"username", acc.username}, {"email", acc.email}, {"password", acc.password}}));
-        EXPECT_EQ(r.status, 201) << r.body;
-        acc.id = json_int(r.body, "id");
-        auto mails = sink_.wait_for_messages(mails_before + 1, 5000ms);
-        EXPECT_GT(mails.size(), mails_before);
-        if (mails.size() <= mails_before) return acc;
-        std::string link = SmtpSink::extract_link(mails.back(), "/auth/verify-email/");
-        size_t at = link.find("/auth/verify-email/");
-        EXPECT_NE(at, std::string::npos) << mails.back();
-        if (at == std::string::npos) return acc;
-        HttpResponse v = request(port, "GET", link.substr(at));
-        EXPECT_EQ(v.status, 200) << v.body;
-        return acc;
+        return instance_env(RedisClusterServers::url(node), sink_.url(),
+                            with_admin ? kAdmin : "", kAdminPassword);
     }
 
     // Logs in on A, checks B accepts the token, logs out on A: B refuses it within 100 ms.
@@ -168,16 +117,9 @@ TEST_F(RedisCluster, InstancesOnNonOwnerNodesShareOneStoreOnTheOwner) {
     ASSERT_TRUE(b.start(env(others_[1], false)));
     EXPECT_NE(a.log().find("following the redirect"), std::string::npos) << "A was redirected";
 
-    Account acc = verified_account(a.port(), "cluster");
+    Account acc = verified_account(sink_, a.port(), "cluster", 5000ms);
     ASSERT_GT(acc.id, 0);
-    HttpResponse login =
-        request(b.port(), "POST", "/auth/token/",
-                json_body({{"username", acc.username}, {"password", acc.password}}));
-    ASSERT_EQ(login.status, 200) << login.body;
-    std::string access = json_string(login.body, "access");
-    ApiClient on_a(a.port()), on_b(b.port());
-    EXPECT_TRUE(on_a.token_valid(access)) << "a token issued by B validates on A";
-    EXPECT_TRUE(on_b.token_valid(access));
+    ASSERT_NO_FATAL_FAILURE(expect_token_from_b_valid_on_both(a.port(), b.port(), acc));
 
     expect_logout_seen(a, b, acc, 5);
     EXPECT_EQ(request(a.port(), "GET", "/readyz").status, 200);
@@ -195,7 +137,7 @@ TEST_F(RedisCluster, InstancesOnNonOwnerNodesShareOneStoreOnTheOwner) {
 TEST_F(RedisCluster, FlushedScriptCacheFallsBackToEval) {
     ServerProcess a;
     ASSERT_TRUE(a.start(env(others_[0], true)));
-    Account acc = verified_account(a.port(), "noscript");
+    Account acc = verified_account(sink_, a.port(), "noscript", 5000ms);
     ASSERT_GT(acc.id, 0);
     for (int p : cluster_->ports()) {
         ASSERT_EQ(RedisClusterServers::command(p, {"SCRIPT", "FLUSH"}), "OK");
@@ -220,7 +162,7 @@ TEST_F(RedisCluster, RunningInstancesFollowTheSlotWhenItMoves) {
     ServerProcess a, b;
     ASSERT_TRUE(a.start(env(others_[0], true)));
     ASSERT_TRUE(b.start(env(owner_, false)));
-    Account acc = verified_account(a.port(), "moving");
+    Account acc = verified_account(sink_, a.port(), "moving", 5000ms);
     ASSERT_GT(acc.id, 0);
     ApiClient on_a(a.port()), on_b(b.port());
     ASSERT_TRUE(on_b.login(acc.username, acc.password));
@@ -270,7 +212,7 @@ TEST_F(RedisCluster, UnreachableRedirectFallsBackToTheSeed) {
     ServerProcess a, b;
     ASSERT_TRUE(a.start(env(seed, true)));
     ASSERT_TRUE(b.start(env(next_owner, false)));
-    Account acc = verified_account(a.port(), "fallback");
+    Account acc = verified_account(sink_, a.port(), "fallback", 5000ms);
     ASSERT_GT(acc.id, 0);
 
     std::string error;

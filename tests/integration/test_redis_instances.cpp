@@ -15,6 +15,7 @@
 
 #include "tests/integration/api_client.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/redis_test_support.hpp"
 
 namespace authd::test {
 namespace {
@@ -25,24 +26,11 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kAdmin = "redisadmin";
 constexpr const char* kAdminPassword = "Copper-Kettle-Whistles-88";
 
-double ms_since(Clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
     size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
     return v[std::min(i, v.size() - 1)];
-}
-
-std::string json_body(std::initializer_list<std::pair<const char*, std::string>> fields) {
-    std::string b = "{";
-    for (auto& [k, v] : fields) {
-        if (b.size() > 1) b += ",";
-        b += json_quote(k) + ":" + json_quote(v);
-    }
-    return b + "}";
 }
 
 class RedisInstances : public ::testing::Test {
@@ -54,53 +42,19 @@ class RedisInstances : public ::testing::Test {
     }
 
     std::map<std::string, std::string> env(bool with_admin) const {
-        std::map<std::string, std::string> e{{"AUTHD_STORE", redis_.url()},
-                                             {"AUTHD_SMTP_URL", sink_.url()},
-                                             {"AUTHD_ARGON2_OPS", "1"},
-                                             {"AUTHD_ARGON2_MEMORY_KIB", "1024"}};
-        if (with_admin) {
-            e["AUTHD_SUPERUSER_USERNAME"] = kAdmin;
-            e["AUTHD_SUPERUSER_EMAIL"] = "redisadmin@example.com";
-            e["AUTHD_SUPERUSER_PASSWORD"] = kAdminPassword;
-        }
-        return e;
+        return instance_env(redis_.url(), sink_.url(), with_admin ? kAdmin : "", kAdminPassword);
     }
     void start_both() {
         ASSERT_TRUE(a_.start(env(true)));
         ASSERT_TRUE(b_.start(env(false)));
     }
-
-    // Signup on `port`, open the mailed verification link there: an active CLIENT.
-    Account verified_account(int port, std::string_view prefix) {
-        Account acc = new_account(prefix);
-        size_t mails_before = sink_.messages().size();
-        HttpResponse r = request(
-            port, "POST", "/auth/signup/",
-            json_body(
-                {{"username", acc.username}, {"email", acc.email}, {"password", acc.password}}));
-        EXPECT_EQ(r.status, 201) << r.body;
-        acc.id = json_int(r.body, "id");
-        auto mails = sink_.wait_for_messages(mails_before + 1);
-        EXPECT_GT(mails.size(), mails_before);
-        if (mails.size() <= mails_before) return acc;
-        std::string link = SmtpSink::extract_link(mails.back(), "/auth/verify-email/");
-        size_t at = link.find("/auth/verify-email/");
-        EXPECT_NE(at, std::string::npos) << mails.back();
-        if (at == std::string::npos) return acc;
-        HttpResponse v = request(port, "GET", link.substr(at));
-        EXPECT_EQ(v.status, 200) << v.body;
-        return acc;
-    }
-
-    // Polls `check` every millisecond until it is true; the time it took, or nullopt.
-    template <class F>
-    static std::optional<double> time_until(F&& check, std::chrono::milliseconds limit = 2000ms) {
-        auto start = Clock::now();
-        while (Clock::now() - start < limit) {
-            if (check()) return ms_since(start);
-            std::this_thread::sleep_for(200us);
-        }
-        return std::nullopt;
+    // start_both(), then a verified account made on A and logged in there (acc.tokens).
+    void start_with_session_on_a(std::string_view prefix, Account& acc) {
+        start_both();
+        acc = verified_account(sink_, a_.port(), prefix);
+        ASSERT_GT(acc.id, 0);
+        ApiClient on_a(a_.port());
+        ASSERT_TRUE(on_a.login(acc)) << on_a.last_failure().body;
     }
 
     RedisServer redis_;
@@ -110,16 +64,9 @@ class RedisInstances : public ::testing::Test {
 
 TEST_F(RedisInstances, SignupAndVerifyOnOneLoginOnTheOther) {
     start_both();
-    Account acc = verified_account(a_.port(), "cross");
+    Account acc = verified_account(sink_, a_.port(), "cross");
     ASSERT_GT(acc.id, 0);
-    HttpResponse login =
-        request(b_.port(), "POST", "/auth/token/",
-                json_body({{"username", acc.username}, {"password", acc.password}}));
-    ASSERT_EQ(login.status, 200) << login.body;
-    std::string access = json_string(login.body, "access");
-    ApiClient on_a(a_.port()), on_b(b_.port());
-    EXPECT_TRUE(on_a.token_valid(access)) << "a token issued by B validates on A";
-    EXPECT_TRUE(on_b.token_valid(access));
+    ASSERT_NO_FATAL_FAILURE(expect_token_from_b_valid_on_both(a_.port(), b_.port(), acc));
     // Uniqueness holds across instances too.
     HttpResponse again = request(b_.port(), "POST", "/auth/signup/",
                                  json_body({{"username", acc.username},
@@ -132,7 +79,7 @@ TEST_F(RedisInstances, SignupAndVerifyOnOneLoginOnTheOther) {
 
 TEST_F(RedisInstances, LogoutOnOneIsRefusedOnTheOtherWithin100ms) {
     start_both();
-    Account acc = verified_account(a_.port(), "logout");
+    Account acc = verified_account(sink_, a_.port(), "logout");
     ASSERT_GT(acc.id, 0);
     ApiClient on_a(a_.port()), on_b(b_.port());
     std::vector<double> delays;
@@ -156,7 +103,7 @@ TEST_F(RedisInstances, LogoutOnOneIsRefusedOnTheOtherWithin100ms) {
 
 TEST_F(RedisInstances, RefreshReuseIsDetectedAcrossInstances) {
     start_both();
-    Account acc = verified_account(a_.port(), "reuse");
+    Account acc = verified_account(sink_, a_.port(), "reuse");
     ASSERT_GT(acc.id, 0);
     ApiClient on_a(a_.port()), on_b(b_.port());
     auto first = on_a.login(acc.username, acc.password);
@@ -184,7 +131,7 @@ TEST_F(RedisInstances, RefreshReuseIsDetectedAcrossInstances) {
 // no crash, no 500, writes resume by themselves, and every acknowledged signup is there.
 TEST_F(RedisInstances, RedisKilledAndRestartedMidLoad) {
     start_both();
-    Account acc = verified_account(a_.port(), "steady");
+    Account acc = verified_account(sink_, a_.port(), "steady");
     ASSERT_GT(acc.id, 0);
     std::atomic<bool> stop{false};
     std::mutex mutex;
@@ -282,12 +229,9 @@ std::string link_path(const std::vector<std::string>& mails, std::string_view pr
 // user" (401/404), "invalid link" (400) or a logout that did not reach the other instances
 // (200). Validation keeps answering from memory. Then Redis returns and all of it works.
 TEST_F(RedisInstances, RedisDownGivesRetryableAnswersNotWrongOnes) {
-    start_both();
-    Account acc = verified_account(a_.port(), "outage");
-    ASSERT_GT(acc.id, 0);
+    Account acc;
+    ASSERT_NO_FATAL_FAILURE(start_with_session_on_a("outage", acc));
     ApiClient on_a(a_.port());
-    auto pair = on_a.login(acc.username, acc.password);
-    ASSERT_TRUE(pair) << on_a.last_failure().body;
     auto admin = on_a.login(kAdmin, kAdminPassword);
     ASSERT_TRUE(admin) << on_a.last_failure().body;
     // Links mailed before the outage: a reset link, and a pending user's verification link.
@@ -313,8 +257,9 @@ TEST_F(RedisInstances, RedisDownGivesRetryableAnswersNotWrongOnes) {
     auto probe = [&](const char* what, HttpResponse r) { probes.push_back({what, std::move(r)}); };
     probe("login", on_a.post("/auth/token/", json_body({{"username", acc.username},
                                                         {"password", acc.password}})));
-    probe("refresh", on_a.post("/api/auth/token/refresh/", json_body({{"refresh", pair->refresh}})));
-    probe("profile", on_a.get("/api/auth/profile/", pair->access));
+    probe("refresh",
+          on_a.post("/api/auth/token/refresh/", json_body({{"refresh", acc.tokens.refresh}})));
+    probe("profile", on_a.get("/api/auth/profile/", acc.tokens.access));
     probe("user detail", on_a.get(user_path(acc.id), admin->access));
     probe("user list", on_a.get("/api/auth/users/", admin->access));
     probe("signup", on_a.post("/auth/signup/", json_body({{"username", "x" + pending.username},
@@ -323,7 +268,7 @@ TEST_F(RedisInstances, RedisDownGivesRetryableAnswersNotWrongOnes) {
     probe("reset request", on_a.post("/auth/reset_password/", json_body({{"email", acc.email}})));
     probe("reset form", on_a.get(reset));
     probe("verify link", on_a.get(verify));
-    probe("logout", on_a.post("/api/auth/logout/", "{}", pair->access));
+    probe("logout", on_a.post("/api/auth/logout/", "{}", acc.tokens.access));
     for (const Probe& p : probes) {
         EXPECT_EQ(p.r.status, 503) << p.what << ": " << p.r.body;
         EXPECT_FALSE(p.r.header("retry-after").empty()) << p.what;
@@ -337,21 +282,19 @@ TEST_F(RedisInstances, RedisDownGivesRetryableAnswersNotWrongOnes) {
     ASSERT_TRUE(back) << "the reset link did not work again after the outage";
     EXPECT_EQ(on_a.get(verify).status, 200) << "the verification link still works";
     EXPECT_TRUE(on_a.login(acc.username, acc.password)) << on_a.last_failure().body;
-    HttpResponse out = on_a.post("/api/auth/logout/", "{}", pair->access);
+    HttpResponse out = on_a.post("/api/auth/logout/", "{}", acc.tokens.access);
     EXPECT_EQ(out.status, 200) << out.body;
-    auto refused = time_until([&] { return !ApiClient(b_.port()).token_valid(pair->access); });
+    auto refused =
+        time_until([&] { return !ApiClient(b_.port()).token_valid(acc.tokens.access); });
     EXPECT_TRUE(refused) << "the logout, retried after the outage, reached the other instance";
 }
 
 // A Redis that stops answering (SIGSTOP: the socket stays open, nothing comes back) costs a
 // writing request at most the command timeout (2 s), then 503; validation is not slowed.
 TEST_F(RedisInstances, FrozenRedisNeverHangsARequest) {
-    start_both();
-    Account acc = verified_account(a_.port(), "frozen");
-    ASSERT_GT(acc.id, 0);
+    Account acc;
+    ASSERT_NO_FATAL_FAILURE(start_with_session_on_a("frozen", acc));
     ApiClient on_a(a_.port());
-    auto pair = on_a.login(acc.username, acc.password);
-    ASSERT_TRUE(pair) << on_a.last_failure().body;
     ASSERT_EQ(::kill(redis_.pid(), SIGSTOP), 0);
     struct Resume {  // SIGCONT even when an assertion returns early
         pid_t pid;
@@ -365,7 +308,7 @@ TEST_F(RedisInstances, FrozenRedisNeverHangsARequest) {
     EXPECT_FALSE(login.header("retry-after").empty());
     EXPECT_LT(took, 5000.0) << "bounded by the 2 s command timeout";
     auto validated = Clock::now();
-    EXPECT_TRUE(ApiClient(b_.port()).token_valid(pair->access));
+    EXPECT_TRUE(ApiClient(b_.port()).token_valid(acc.tokens.access));
     EXPECT_LT(ms_since(validated), 1000.0) << "validation does not wait for Redis";
     ::kill(redis_.pid(), SIGCONT);
     auto back = time_until([&] { return on_a.login(acc.username, acc.password).has_value(); }, 10000ms);
@@ -374,7 +317,7 @@ TEST_F(RedisInstances, FrozenRedisNeverHangsARequest) {
 
 TEST_F(RedisInstances, RedisRestartedEmptyIsReportedNotFatal) {
     start_both();
-    Account acc = verified_account(a_.port(), "before");
+    Account acc = verified_account(sink_, a_.port(), "before");
     ASSERT_GT(acc.id, 0);
     ASSERT_TRUE(redis_.restart_empty());
     // Once reconnected (not merely while Redis is away), each instance says what happened.

@@ -1,6 +1,7 @@
 // Helpers shared by the store test suites (the backend contract, the embedded store's and the
 // Redis store's own tests): running a coroutine body on a fresh core::Loop, building the
-// store's argument types, waiting for spawned tasks, and the write-everything-then-restart check.
+// store's argument types, waiting for spawned tasks, concurrent user creation, and the
+// write-everything-then-restart check.
 #pragma once
 #include <gtest/gtest.h>
 
@@ -158,6 +159,21 @@ inline MailComposer composes_nothing() {
 // A composer queueing a mail to the new user's address.
 inline MailComposer mail_to_user() {
     return [](const User& u) { return std::optional<OutboxMail>(outbox(u.email)); };
+}
+
+// Creates users "bulk0".."bulk<n-1>" (no mail) as `n` tasks spawned at once on the current
+// loop, so their commands are in flight together; how many of them created their user.
+inline Task<int> create_users_concurrently(Store& store, int n) {
+    Join join(n);
+    int created = 0;
+    auto one = [](Store& s, int i, Join& j, int& c) -> Task<void> {
+        auto r = co_await s.create_user(make_user("bulk" + std::to_string(i)), no_mail());
+        if (r.user) ++c;
+        j.done();
+    };
+    for (int i = 0; i < n; ++i) core::spawn(one(store, i, join, created));
+    co_await join.wait();
+    co_return created;
 }
 
 // Writes one of everything through store(), calls restart() (which may replace the store

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -20,34 +21,28 @@ std::unique_ptr<RedisEndpoint> seeded(std::string host, int port) {
     return e;
 }
 
+// parse_moved(error) accepts the error and reads these parts from it.
+void expect_moved(std::string_view error, int slot, std::string_view host, int port) {
+    auto m = parse_moved(error);
+    ASSERT_TRUE(m) << error;
+    EXPECT_EQ(m->slot, slot) << error;
+    EXPECT_EQ(m->host, host) << error;
+    EXPECT_EQ(m->port, port) << error;
+}
+
 TEST(RedisRedirect, ParsesIpv4Moved) {
-    auto m = parse_moved("MOVED 3999 127.0.0.1:6381");
-    ASSERT_TRUE(m);
-    EXPECT_EQ(m->slot, 3999);
-    EXPECT_EQ(m->host, "127.0.0.1");
-    EXPECT_EQ(m->port, 6381);
+    expect_moved("MOVED 3999 127.0.0.1:6381", 3999, "127.0.0.1", 6381);
 }
 
 TEST(RedisRedirect, ParsesIpv6WithAndWithoutBrackets) {
-    auto bare = parse_moved("MOVED 0 ::1:7000");  // how Redis writes it
-    ASSERT_TRUE(bare);
-    EXPECT_EQ(bare->host, "::1");
-    EXPECT_EQ(bare->port, 7000);
-    auto bracketed = parse_moved("MOVED 16383 [fe80::1:2]:7001");
-    ASSERT_TRUE(bracketed);
-    EXPECT_EQ(bracketed->slot, 16383);
-    EXPECT_EQ(bracketed->host, "fe80::1:2");
-    EXPECT_EQ(bracketed->port, 7001);
+    expect_moved("MOVED 0 ::1:7000", 0, "::1", 7000);  // how Redis writes it
+    expect_moved("MOVED 16383 [fe80::1:2]:7001", 16383, "fe80::1:2", 7001);
 }
 
 TEST(RedisRedirect, ParsesHostNameAndEmptyHost) {
-    auto named = parse_moved("MOVED 12 redis-2.cache.internal:6379");
-    ASSERT_TRUE(named);
-    EXPECT_EQ(named->host, "redis-2.cache.internal");
-    auto same_host = parse_moved("MOVED 12 :6380");  // unknown-endpoint: the host that answered
-    ASSERT_TRUE(same_host);
-    EXPECT_EQ(same_host->host, "");
-    EXPECT_EQ(same_host->port, 6380);
+    expect_moved("MOVED 12 redis-2.cache.internal:6379", 12, "redis-2.cache.internal", 6379);
+    // unknown-endpoint: the host that answered
+    expect_moved("MOVED 12 :6380", 12, "", 6380);
 }
 
 TEST(RedisRedirect, RejectsMalformed) {

@@ -133,6 +133,13 @@ class RedisStoreTest : public ::testing::Test {
         ASSERT_TRUE(store_) << error;
     }
     void reopen() { open(); }  // a new instance on the same Redis
+    // Mail leases of 60 s for the fixture's store (reopened with them) and for a second
+    // instance on the same Redis, returned; nullptr with `error` set when it cannot open.
+    std::unique_ptr<RedisStore> open_two_leasing_instances(std::string& error) {
+        options_.mail_lease = 60s;
+        open();
+        return RedisStore::open(server_->url(), options_with_clock(), error);
+    }
     void advance(std::chrono::seconds s) { now_us_->fetch_add(s.count() * 1000000); }
     int64_t now_s() const { return now_us_->load() / 1000000; }
     // authd_store_redis_connects_total from the store's metrics.
@@ -227,10 +234,8 @@ TEST_F(RedisStoreTest, SearchSeesChangesMadeByAnotherInstance) {
 
 // Two instances polling one outbox: a due mail goes to one sender only, until its lease ends.
 TEST_F(RedisStoreTest, MailIsLeasedToOneSender) {
-    options_.mail_lease = 60s;
-    open();
     std::string error;
-    auto other = RedisStore::open(server_->url(), options_with_clock(), error);
+    auto other = open_two_leasing_instances(error);
     ASSERT_TRUE(other) << error;
     on_loop([&](Loop&) -> Task<void> {
         int64_t first = co_await store_->enqueue_mail(outbox("one@x.org", t0_us));
@@ -258,10 +263,8 @@ TEST_F(RedisStoreTest, MailIsLeasedToOneSender) {
 // An instance that stopped (or was killed) while holding mails: the next instance to open
 // sees it gone from CLIENT LIST and hands its mails back at once.
 TEST_F(RedisStoreTest, MailsClaimedByAStoppedInstanceAreReleasedAtOpen) {
-    options_.mail_lease = 60s;
-    open();
     std::string error;
-    auto other = RedisStore::open(server_->url(), options_with_clock(), error);
+    auto other = open_two_leasing_instances(error);
     ASSERT_TRUE(other) << error;
     on_loop([&](Loop&) -> Task<void> {
         co_await store_->enqueue_mail(outbox("held@x.org", t0_us));
@@ -392,18 +395,7 @@ TEST_F(RedisStoreTest, ConcurrentCommandsArePipelined) {
     on_loop([&](Loop&) -> Task<void> { EXPECT_TRUE(co_await store_->ping()); });
     uint64_t connects_before = connects();
     on_loop([&](Loop&) -> Task<void> {
-        struct Count {
-            Join join{n};
-            int created = 0;
-        } count;
-        auto one = [](RedisStore& s, int i, Count& c) -> Task<void> {
-            auto r = co_await s.create_user(make_user("bulk" + std::to_string(i)), no_mail());
-            if (r.user) ++c.created;
-            c.join.done();
-        };
-        for (int i = 0; i < n; ++i) core::spawn(one(*store_, i, count));
-        co_await count.join.wait();
-        EXPECT_EQ(count.created, n);
+        EXPECT_EQ(co_await create_users_concurrently(*store_, n), n);
         EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(n));
     });
     EXPECT_EQ(connects(), connects_before) << "one connection per thread, not per command";

@@ -739,18 +739,7 @@ TEST_P(StoreContract, EverythingPersistsAcrossRestart) {
 TEST_P(StoreContract, ConcurrentWritesAllLand) {
     constexpr int n = 300;
     on_loop([&](Loop&) -> Task<void> {
-        struct Count {
-            Join join{n};
-            int created = 0;
-        } count;
-        auto one = [](Store& s, int i, Count& c) -> Task<void> {
-            auto r = co_await s.create_user(make_user("bulk" + std::to_string(i)), no_mail());
-            if (r.user) ++c.created;
-            c.join.done();
-        };
-        for (int i = 0; i < n; ++i) core::spawn(one(*store_, i, count));
-        co_await count.join.wait();
-        EXPECT_EQ(count.created, n);
+        EXPECT_EQ(co_await create_users_concurrently(*store_, n), n);
         EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(n));
         UserQuery q;
         q.limit = n;
