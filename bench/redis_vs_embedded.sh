@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Throughput of authd on its two stores, same machine, same settings: POST
-# /auth/validate_token/ (the in-memory hot path, through bench/compare_wrk.sh so nginx's
-# figure sits beside it), POST /auth/signup/ (a durable create + queued mail) and POST
-# /auth/token/ (a lookup, a session write, a last_login update). Redis runs privately with
+# Throughput of authd on its two stores, same machine, same settings, side by side in one
+# run (alternating rounds, medians): POST /auth/validate_token/ (the in-memory hot path),
+# POST /auth/signup/ (a durable create + queued mail) and POST /auth/token/ (a lookup, a
+# session write, a last_login update). bench/compare_wrk.sh puts nginx beside authd. Redis runs privately with
 # appendonly yes + appendfsync always, the setting that makes its acknowledgements as
 # durable as the embedded store's fsync'd journal.
 set -euo pipefail
@@ -14,7 +14,7 @@ usage: bench/redis_vs_embedded.sh [options]
   --authd PATH       authd binary (default build/authd, built if missing)
   --duration D       wrk -d per run (default 10s)
   --connections C    wrk -c (default 64)
-  --rounds N         compare_wrk.sh rounds for validate_token (default 3)
+  --rounds N         alternating rounds per store and workload (default 3)
   --threads T        AUTHD_THREADS and wrk -t (default 2)
   --argon2 MODE      minimal (t=1, 8 KiB: the store is what is measured; default) or default
 EOF
@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 done
 die() { echo "redis_vs_embedded.sh: $*" >&2; exit 1; }
 source bench/lib.sh
-for tool in wrk nginx curl redis-server; do
+for tool in wrk curl redis-server redis-cli; do
     command -v "$tool" >/dev/null || die "$tool not found (tools/setup.sh bench; apt-get install redis-server)"
 done
 [ "$authd_bin" != build/authd ] || ensure_authd_built
@@ -63,9 +63,11 @@ run_wrk() {  # run_wrk <port> <script> <output>
         "http://127.0.0.1:$1" >"$3" 2>&1 || die "wrk failed: $(cat "$3")"
 }
 
-results=()
-bench_store() {  # bench_store <label> <AUTHD_STORE>
-    local label=$1 store=$2 port pid token
+# Both servers run at once (an idle one costs nothing) so that every workload alternates
+# embedded / redis rounds: drift in the machine's load hits both stores alike.
+declare -A port_of token_of
+start_authd() {  # start_authd <label> <AUTHD_STORE>
+    local label=$1 store=$2 port pid
     port=$(free_port)
     env AUTHD_LISTEN="127.0.0.1:$port" AUTHD_STORE="$store" AUTHD_THREADS="$threads" \
         AUTHD_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789" AUTHD_ACCESS_TTL=86400 \
@@ -75,33 +77,46 @@ bench_store() {  # bench_store <label> <AUTHD_STORE>
     pid=$!
     pids+=("$pid")
     wait_http "http://127.0.0.1:$port/readyz" 15 "$pid" || die "authd ($label) did not start: $(tail -5 "$tmp/$label.log")"
-    token=$(login_token "$port" benchadmin "$password") || die "login failed on $label"
+    port_of[$label]=$port
+    token_of[$label]=$(login_token "$port" benchadmin "$password") || die "login failed on $label"
+}
+start_authd embedded "file:$tmp/embedded"
+start_authd redis "redis://127.0.0.1:$redis_port"
 
-    echo "== $label: validate_token via bench/compare_wrk.sh"
-    AUTHD_BENCH_TOKEN=$token bench/compare_wrk.sh --authd-port "$port" --lua bench/validate_token.lua \
-        --rounds "$rounds" --duration "$duration" --connections "$connections" --threads "$threads" \
-        --workers "$threads" | tee "$tmp/$label-validate.txt"
-    local v_rps v_p99
-    v_rps=$(awk '$1 == "median" && $2 == "authd" {print $3}' "$tmp/$label-validate.txt")
-    v_p99=$(awk '$1 == "median" && $2 == "authd" {print $4}' "$tmp/$label-validate.txt")
-    results+=("$(printf '%-9s %-15s %12.0f %10.3f %9s' "$label" validate_token "$v_rps" "$v_p99" 0)")
-
-    run_wrk "$port" bench/signup.lua "$tmp/$label-signup.txt"
-    parse_wrk "$tmp/$label-signup.txt"
-    results+=("$(printf '%-9s %-15s %12.0f %10.3f %9s' "$label" signup "$rps" "$p99" "$non2xx")")
-
-    AUTHD_BENCH_USER=benchadmin AUTHD_BENCH_PASSWORD=$password run_wrk "$port" bench/login.lua "$tmp/$label-login.txt"
-    parse_wrk "$tmp/$label-login.txt"
-    results+=("$(printf '%-9s %-15s %12.0f %10.3f %9s' "$label" login "$rps" "$p99" "$non2xx")")
-
-    kill -TERM "$pid"
-    wait "$pid" 2>/dev/null || true
+export AUTHD_BENCH_USER=benchadmin AUTHD_BENCH_PASSWORD=$password
+results=()
+bench_workload() {  # bench_workload <name> <lua script>: alternating rounds, medians per store
+    local name=$1 script=$2 r label
+    declare -A rps_list p99_list bad
+    echo "== $name"
+    for ((r = 1; r <= rounds; r++)); do
+        for label in embedded redis; do
+            AUTHD_BENCH_TOKEN=${token_of[$label]} run_wrk "${port_of[$label]}" "$script" "$tmp/$label-$name-$r.txt"
+            parse_wrk "$tmp/$label-$name-$r.txt"
+            printf '%-6s %-9s %10.0f req/s  p99 %8.3f ms  non-2xx %s  errors %s\n' "$r" "$label" "$rps" "$p99" "$non2xx" "$errors"
+            rps_list[$label]+="$rps "
+            p99_list[$label]+="$p99 "
+            bad[$label]=$(( ${bad[$label]:-0} + non2xx + errors ))
+        done
+    done
+    local med_rps=() med_p99=()
+    for label in embedded redis; do
+        # shellcheck disable=SC2086
+        med_rps+=("$(median ${rps_list[$label]})")
+        # shellcheck disable=SC2086
+        med_p99+=("$(median ${p99_list[$label]})")
+        results+=("$(printf '%-15s %-9s %12.0f %10.3f %9s' "$name" "$label" "${med_rps[-1]}" "${med_p99[-1]}" "${bad[$label]}")")
+    done
+    results+=("$(awk -v e="${med_rps[0]}" -v r="${med_rps[1]}" -v pe="${med_p99[0]}" -v pr="${med_p99[1]}" \
+        'BEGIN {printf "%-15s %-9s %12.2f %10.2f", "", "redis/emb", r / e, pr / pe}')")
 }
 
-bench_store embedded "file:$tmp/embedded"
-bench_store redis "redis://127.0.0.1:$redis_port"
+bench_workload validate_token bench/validate_token.lua
+bench_workload signup bench/signup.lua
+bench_workload login bench/login.lua
 
 echo
-echo "wrk -t$threads -c$connections -d$duration, AUTHD_THREADS=$threads, argon2id $argon2; Redis appendfsync always"
-printf '%-9s %-15s %12s %10s %9s\n' store workload "req/s" "p99 ms" non-2xx
+echo "wrk -t$threads -c$connections -d$duration, $rounds alternating rounds per store, medians;"
+echo "AUTHD_THREADS=$threads, argon2id $argon2; Redis appendonly yes, appendfsync always"
+printf '%-15s %-9s %12s %10s %9s\n' workload store "req/s" "p99 ms" "bad"
 printf '%s\n' "${results[@]}"
