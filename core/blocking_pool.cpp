@@ -2,24 +2,20 @@
 #include "core/blocking_pool.hpp"
 
 #include <bit>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cassert>
 
 namespace authd::core {
 
-BlockingPool::BlockingPool(unsigned threads, size_t queue_capacity, bool background)
+BlockingPool::BlockingPool(unsigned threads, size_t queue_capacity)
     : capacity_(std::bit_ceil(queue_capacity < 2 ? size_t{2} : queue_capacity)),
       mask_(capacity_ - 1),
       slots_(new Slot[capacity_]) {
     for (size_t i = 0; i < capacity_; ++i) slots_[i].sequence.store(i, std::memory_order_relaxed);
     if (threads == 0) threads = 1;
     for (unsigned i = 0; i < threads; ++i) {
-        workers_.emplace_back([this, background] {
-            if (background) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
-            worker_main();
-        });
+        workers_.emplace_back([this] { worker_main(); });
     }
 }
 

@@ -19,10 +19,11 @@ namespace authd::core {
 
 class BlockingPool {
 public:
-    // background: workers run at nice 19, so the loops get the CPU first and token
-    // validation keeps its latency while hashing saturates the pool (unlike SCHED_IDLE,
-    // hashing still progresses when the loops are saturated).
-    BlockingPool(unsigned threads, size_t queue_capacity, bool background = false);
+    // Workers run at the loops' priority on purpose. At nice 19 they made validation stall
+    // for 300+ ms under a login flood: a descheduled worker holding a kernel lock the loops
+    // also need (Argon2id maps and unmaps its memory on every hash) is a priority inversion.
+    // Hashing is kept from crowding the loops by the number of workers instead (server_app).
+    BlockingPool(unsigned threads, size_t queue_capacity);
     ~BlockingPool();  // finishes queued jobs, then joins
     BlockingPool(const BlockingPool&) = delete;
     BlockingPool& operator=(const BlockingPool&) = delete;

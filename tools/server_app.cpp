@@ -118,10 +118,13 @@ int run_server(const Config& config) {
     auth::common_password_count();  // inflate the list now, not on the first signup
 
     unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-    unsigned hash_threads = config.hash_threads ? static_cast<unsigned>(config.hash_threads) : threads;
+    // Half the loops by default: under a login flood the hash workers then take at most about
+    // a third of the CPU from the loops, so validation keeps its latency (bench/login_flood.sh).
+    unsigned hash_threads =
+        config.hash_threads ? static_cast<unsigned>(config.hash_threads) : std::max(1u, threads / 2);
     // Declared after the loops so it is destroyed first: its finished jobs post to them.
     core::LoopGroup loops;
-    core::BlockingPool hash_pool(hash_threads, static_cast<size_t>(config.hash_queue), true);
+    core::BlockingPool hash_pool(hash_threads, static_cast<size_t>(config.hash_queue));
     http::Metrics metrics(threads);
     http::Router router;
     register_service_endpoints(router);

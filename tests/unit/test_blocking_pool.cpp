@@ -2,7 +2,6 @@
 // (run() yields nullopt and the job never runs), queued jobs finish before destruction,
 // and concurrent submitters never leave a job stranded in the queue.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -196,15 +195,6 @@ TEST(BlockingPool, ConcurrentSubmittersNeverStrandAJob) {
         std::this_thread::sleep_for(1ms);
     }
     EXPECT_EQ(done.load(), producers * per_producer) << "jobs stranded in the queue: " << pool.queued();
-}
-
-TEST(BlockingPool, BackgroundWorkersRunAtNice19) {
-    BlockingPool pool(1, 4, /*background=*/true);
-    std::atomic<int> nice_seen{-100};
-    ASSERT_TRUE(pool.try_submit([&] { nice_seen = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); }));
-    auto t0 = std::chrono::steady_clock::now();
-    while (nice_seen.load() == -100 && std::chrono::steady_clock::now() - t0 < 5s) std::this_thread::yield();
-    EXPECT_EQ(nice_seen.load(), 19);
 }
 
 }  // namespace
