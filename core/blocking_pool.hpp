@@ -20,8 +20,9 @@ namespace authd::core {
 class BlockingPool {
 public:
     // Workers run at the loops' priority on purpose. At nice 19 they made validation stall
-    // for 300+ ms under a login flood: a descheduled worker holding a kernel lock the loops
-    // also need (Argon2id maps and unmaps its memory on every hash) is a priority inversion.
+    // for 300+ ms under a login flood (measured with bench/login_flood.sh): most likely a
+    // priority inversion, a descheduled worker holding a kernel lock the loops also need
+    // (libsodium maps and unmaps Argon2id's memory on every hash).
     // Hashing is kept from crowding the loops by the number of workers instead (server_app).
     BlockingPool(unsigned threads, size_t queue_capacity);
     ~BlockingPool();  // finishes queued jobs, then joins
