@@ -28,6 +28,10 @@ http::Response service_unavailable(std::string_view detail) {
     return r;
 }
 
+http::Response absent_or_unavailable(http::Response absent) {
+    return store::last_call_failed() ? service_unavailable() : absent;
+}
+
 bool has_credentials(const http::Request& req) {
     std::string_view h = req.header("authorization");
     return h.size() >= 6 && (h.substr(0, 6) == "Bearer" || h.substr(0, 6) == "bearer");

@@ -26,11 +26,6 @@ Response user_not_found() {
     return unauthorized("User not found", "user_not_found");
 }
 
-// After a lookup of the caller found nothing: gone, or the store did not answer.
-Response missing_user() {
-    return store::last_call_failed() ? service_unavailable() : user_not_found();
-}
-
 Response profile_response(const store::User& u) {
     Response r = http::json_response(200, profile_json(u));
     r.no_store = true;
@@ -166,7 +161,7 @@ core::Task<Response> handle_password_change(http::Request& req) {
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
     std::optional<store::User> user = co_await s.store->find_user(me->user_id);
-    if (!user) co_return missing_user();
+    if (!user) co_return absent_or_unavailable(user_not_found());
     http::FieldErrors errors;
     std::optional<PasswordChange> change = read_password_change(body, *user, errors);
     if (change) {
@@ -214,7 +209,7 @@ core::Task<Response> handle_profile_get(http::Request& req) {
     std::optional<Principal> me = authenticate(req, err);
     if (!me) co_return err;
     std::optional<store::User> user = co_await services(req).store->find_user(me->user_id);
-    if (!user) co_return missing_user();
+    if (!user) co_return absent_or_unavailable(user_not_found());
     co_return profile_response(*user);
 }
 
@@ -243,7 +238,7 @@ core::Task<Response> handle_profile_patch(http::Request& req) {
     if (patch.address) errors.add_all("address", validate_name(*patch.address, kAddressMaxLength));
     if (!errors.empty()) co_return errors.to_response();
     std::optional<store::User> user = co_await s.store->find_user(me->user_id);
-    if (!user) co_return missing_user();
+    if (!user) co_return absent_or_unavailable(user_not_found());
     if (!patch.first_name && !patch.last_name && !patch.phone_number && !patch.address) {
         co_return profile_response(*user);
     }

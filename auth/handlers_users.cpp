@@ -29,11 +29,6 @@ Response not_found() {
     return http::detail_response(404, "Not found.");
 }
 
-// After a store call found nothing: not there, or the store did not answer.
-Response missing_or_unavailable() {
-    return store::last_call_failed() ? service_unavailable() : not_found();
-}
-
 // A non-negative decimal that fits; nullopt for anything else (sign, junk, overflow).
 std::optional<size_t> parse_count(std::string_view text) {
     size_t v = 0;
@@ -136,7 +131,7 @@ core::Task<std::optional<Target>> manageable_target(http::Request& req, Response
     std::optional<store::User> user;
     if (id) user = co_await services(req).store->find_user(*id);
     if (!user) {
-        err = id ? missing_or_unavailable() : not_found();
+        err = id ? absent_or_unavailable(not_found()) : not_found();
         co_return std::nullopt;
     }
     if (!can_manage_user(me->user_id, me->role, user->id, user->role)) {
@@ -193,7 +188,7 @@ core::Task<Response> handle_user_detail(http::Request& req) {
     std::optional<int64_t> id = path_id(req);
     std::optional<store::User> user;
     if (id) user = co_await services(req).store->find_user(*id);
-    if (!user) co_return id ? missing_or_unavailable() : not_found();
+    if (!user) co_return id ? absent_or_unavailable(not_found()) : not_found();
     Response r = http::json_response(200, detail_json(*user));
     r.no_store = true;
     co_return r;
@@ -242,7 +237,7 @@ core::Task<Response> handle_user_reject(http::Request& req) {
     if (!errors.empty()) co_return errors.to_response();
     if (t->user.is_active)
         co_return http::detail_response(409, "Only pending users can be rejected.");
-    if (!co_await s.store->delete_user(t->user.id)) co_return missing_or_unavailable();
+    if (!co_await s.store->delete_user(t->user.id)) co_return absent_or_unavailable(not_found());
     co_await spread_user_removal(s, t->user.id);
     co_await audit(s, t->actor, t->user, "reject", reason.value_or(""));
     Response r;

@@ -113,42 +113,20 @@ void BM_HttpParsePipelined16(benchmark::State& state) {
 }
 BENCHMARK(BM_HttpParsePipelined16);
 
-void BM_RouterMatchStatic(benchmark::State& state) {
+// One route lookup. Static: an exact path; IntParam: a `<int:>` pattern; Miss: an unknown
+// path tries every pattern before answering 404, the router's worst case.
+void BM_RouterMatch(benchmark::State& state, Method method, std::string_view path) {
     const Fixture& f = fixture();
-    std::string_view path = "/auth/validate_token/";
     for (auto _ : state) {
         benchmark::DoNotOptimize(path);
-        RouteMatch m = f.router.match(Method::post, path);
+        RouteMatch m = f.router.match(method, path);
         benchmark::DoNotOptimize(m);
     }
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_RouterMatchStatic);
-
-void BM_RouterMatchIntParam(benchmark::State& state) {
-    const Fixture& f = fixture();
-    std::string_view path = "/api/auth/users/12345/validate/";
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(path);
-        RouteMatch m = f.router.match(Method::post, path);
-        benchmark::DoNotOptimize(m);
-    }
-    state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_RouterMatchIntParam);
-
-// An unknown path tries every pattern before answering 404: the router's worst case.
-void BM_RouterMatchMiss(benchmark::State& state) {
-    const Fixture& f = fixture();
-    std::string_view path = "/api/auth/users/12345/unknown/";
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(path);
-        RouteMatch m = f.router.match(Method::get, path);
-        benchmark::DoNotOptimize(m);
-    }
-    state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_RouterMatchMiss);
+BENCHMARK_CAPTURE(BM_RouterMatch, Static, Method::post, "/auth/validate_token/");
+BENCHMARK_CAPTURE(BM_RouterMatch, IntParam, Method::post, "/api/auth/users/12345/validate/");
+BENCHMARK_CAPTURE(BM_RouterMatch, Miss, Method::get, "/api/auth/users/12345/unknown/");
 
 // Parse + route + capture params: the HTTP layer's share of one validate_token request.
 void BM_HttpParseAndRoute(benchmark::State& state) {

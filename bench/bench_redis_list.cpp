@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/bench_users.hpp"
 #include "core/loop.hpp"
 #include "core/task.hpp"
 #include "store/redis_endpoint.hpp"
@@ -19,53 +20,7 @@
 namespace {
 
 using namespace authd;
-using store::Role;
-using store::User;
 using store::UserQuery;
-
-constexpr const char* first_names[] = {"Alice", "Bob",  "Chloé", "David", "Emma",  "François",
-                                       "Grace", "Hugo", "Inès",  "Jules", "Karim", "Léa"};
-constexpr const char* last_names[] = {"Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard",
-                                      "Petit",  "Durand",  "Leroy",  "Moreau", "Smith"};
-
-User make_user(int64_t id) {
-    User u;
-    u.username = "user" + std::to_string(id);
-    u.email = "User" + std::to_string(id) + "@Example.com";
-    u.first_name = first_names[id % std::size(first_names)];
-    u.last_name = last_names[id % std::size(last_names)];
-    u.role = id % 10 == 0 ? Role::agent : Role::client;
-    u.is_active = id % 3 != 0;
-    u.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
-    return u;
-}
-
-UserQuery query_for(int which) {
-    UserQuery q;
-    q.limit = 50;
-    switch (which) {
-        case 0:
-            q.search = "smith";
-            break;  // ~9% of users match
-        case 1:
-            q.search = "USER9999";
-            break;  // a handful match
-        case 2:
-            q.role = Role::agent;
-            q.is_active = true;
-            break;  // filters only (sorted sets)
-        case 3:
-            q.search = "dubois";
-            q.offset = 5000;
-            break;  // deep page
-        case 4:
-            break;  // first page, no filter
-        case 5:
-            q.search = "@example";
-            break;  // every user matches
-    }
-    return q;
-}
 
 bool flush_db(const store::RedisUrl& u) {
     timeval tv{5, 0};
@@ -137,7 +92,7 @@ struct RedisFixture {
             int64_t to = std::min(count, from + 1999);
             Join join{to - from + 1, {}};
             auto one = [](store::RedisStore& s, int64_t id, Join& j) -> core::Task<void> {
-                co_await s.create_user(make_user(id), nullptr);
+                co_await s.create_user(bench::bench_user(id), nullptr);
                 if (--j.remaining == 0 && j.waiter) j.waiter.resume();
             };
             run([&]() -> core::Task<void> {
@@ -183,7 +138,7 @@ void BM_RedisStoreList(benchmark::State& state) {
         }
         return;
     }
-    UserQuery q = query_for(static_cast<int>(state.range(1)));
+    UserQuery q = bench::bench_query(static_cast<int>(state.range(1)));
     size_t total = 0, items = 0;
     // Every iteration inside one coroutine on the loop: Loop::run() is entered once.
     f->run([&]() -> core::Task<void> {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/bench_users.hpp"
 #include "core/clock.hpp"
 #include "core/loop.hpp"
 #include "core/task.hpp"
@@ -19,25 +20,13 @@
 namespace {
 
 using namespace authd;
-using store::Role;
 using store::User;
 using store::UserQuery;
 
-constexpr const char* first_names[] = {"Alice", "Bob", "Chloé", "David", "Emma", "François",
-                                       "Grace", "Hugo", "Inès", "Jules", "Karim", "Léa"};
-constexpr const char* last_names[] = {"Martin", "Bernard", "Dubois", "Thomas", "Robert",
-                                      "Richard", "Petit", "Durand", "Leroy", "Moreau", "Smith"};
-
+// The shared user with the id and timestamps a store would have given it.
 User make_user(int64_t id) {
-    User u;
+    User u = bench::bench_user(id);
     u.id = id;
-    u.username = "user" + std::to_string(id);
-    u.email = "User" + std::to_string(id) + "@Example.com";
-    u.first_name = first_names[id % std::size(first_names)];
-    u.last_name = last_names[id % std::size(last_names)];
-    u.role = id % 10 == 0 ? Role::agent : Role::client;
-    u.is_active = id % 3 != 0;
-    u.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
     u.created_at_us = u.updated_at_us = 1'750'000'000'000'000 + id;
     return u;
 }
@@ -53,21 +42,9 @@ const store::UserTable& table(int64_t count) {
     return *built;
 }
 
-UserQuery query_for(int which) {
-    UserQuery q;
-    q.limit = 50;
-    switch (which) {
-        case 0: q.search = "smith"; break;               // ~9% of users match
-        case 1: q.search = "USER9999"; break;            // a handful match
-        case 2: q.role = Role::agent; q.is_active = true; break;  // filters only
-        case 3: q.search = "dubois"; q.offset = 5000; break;      // deep page
-    }
-    return q;
-}
-
 void BM_UserTableList(benchmark::State& state) {
     const store::UserTable& t = table(state.range(0));
-    UserQuery q = query_for(static_cast<int>(state.range(1)));
+    UserQuery q = bench::bench_query(static_cast<int>(state.range(1)));
     size_t total = 0;
     for (auto _ : state) {
         store::UserPage page = t.list(q);
@@ -139,7 +116,7 @@ StoreFixture& fixture(int64_t count) {
 
 void BM_EmbeddedStoreList(benchmark::State& state) {
     StoreFixture& f = fixture(state.range(0));
-    UserQuery q = query_for(static_cast<int>(state.range(1)));
+    UserQuery q = bench::bench_query(static_cast<int>(state.range(1)));
     size_t total = 0;
     for (auto _ : state) {
         store::UserPage page = f.list(q);

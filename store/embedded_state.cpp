@@ -2,6 +2,8 @@
 // store operations with their uniqueness, rotation and outbox rules.
 #include "store/embedded_state.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 
 #include "store/case_fold.hpp"
@@ -9,12 +11,9 @@
 namespace authd::store {
 namespace {
 
-// Timing-independent equality for refresh-token ids.
+// Timing-independent equality for refresh-token ids (their length is not secret).
 bool same_secret(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    unsigned char diff = 0;
-    for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace

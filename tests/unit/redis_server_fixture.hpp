@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/unit/free_port.hpp"
+
 namespace authd::testing_redis {
 
 namespace fs = std::filesystem;
@@ -28,19 +30,7 @@ inline bool redis_server_available() {
 
 // redis-server cannot listen on port 0: bind 127.0.0.1:0, read the port back, release it.
 inline int pick_free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return 0;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = 0;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-        port = ntohs(addr.sin_port);
-    }
-    close(fd);
-    return port;
+    return testing_net::free_loopback_port();
 }
 
 class RedisServerProcess {

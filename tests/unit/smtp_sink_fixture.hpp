@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/unit/free_port.hpp"
+
 namespace authd::testing_mail {
 
 namespace fs = std::filesystem;
@@ -160,15 +162,7 @@ private:
 
 // A loopback listener whose port nobody will be listening on after close() (connection refused).
 inline int closed_port() {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
+    return testing_net::free_loopback_port();
 }
 
 // A loopback SMTP server for one connection, run on its own thread: answers the greeting and

@@ -176,6 +176,15 @@ inline Task<int> create_users_concurrently(Store& store, int n) {
     co_return created;
 }
 
+// User 1 "ivan" with two sessions: "short" (refresh jti "j", 60 s left, then revoked) and
+// "long" (jti "k", 6000 s left): the setup of the session-expiry tests.
+inline Task<void> short_and_long_sessions(Store& store, int64_t now_s) {
+    co_await store.create_user(make_user("ivan"), no_mail());
+    EXPECT_TRUE(co_await store.create_session(session("short", 1, "j", now_s + 60)));
+    EXPECT_TRUE(co_await store.create_session(session("long", 1, "k", now_s + 6000)));
+    EXPECT_TRUE((co_await store.revoke_session("short")).existed);
+}
+
 // Writes one of everything through store(), calls restart() (which may replace the store
 // store() returns) and checks it all came back. now_s: the test clock's seconds.
 inline void exercise_persistence(const std::function<Store&()>& store,

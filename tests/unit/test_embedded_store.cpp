@@ -100,10 +100,7 @@ TEST_F(EmbeddedStoreTest, IdCounterSurvivesCompaction) {
 
 TEST_F(EmbeddedStoreTest, ExpiredSessionsArePrunedAtCompaction) {
     on_loop([&](Loop&) -> Task<void> {
-        co_await store_->create_user(make_user("ivan"), no_mail());
-        EXPECT_TRUE(co_await store_->create_session(session("short", 1, "j", now_s() + 60)));
-        EXPECT_TRUE(co_await store_->create_session(session("long", 1, "k", now_s() + 6000)));
-        EXPECT_TRUE((co_await store_->revoke_session("short")).existed);
+        co_await short_and_long_sessions(*store_, now_s());
         advance(61s);
         auto r = co_await store_->rotate_refresh("short", "j", "j2", now_s() + 60);
         EXPECT_EQ(r.status, RotateStatus::unknown);

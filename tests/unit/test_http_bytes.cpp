@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/loop.hpp"
+#include "tests/unit/free_port.hpp"
 #include "core/task.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
@@ -66,15 +67,7 @@ core::Task<Response> h_slow(Request& req) {
 // --- an in-process server ---
 
 uint16_t free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
+    return static_cast<uint16_t>(testing_net::free_loopback_port());
 }
 
 class Server {

@@ -175,10 +175,7 @@ class RedisStoreTest : public ::testing::Test {
 
 TEST_F(RedisStoreTest, SessionKeysCarryTtl) {
     on_loop([&](Loop&) -> Task<void> {
-        co_await store_->create_user(make_user("ivan"), no_mail());
-        EXPECT_TRUE(co_await store_->create_session(session("short", 1, "j", now_s() + 60)));
-        EXPECT_TRUE(co_await store_->create_session(session("long", 1, "k", now_s() + 6000)));
-        EXPECT_TRUE((co_await store_->revoke_session("short")).existed);
+        co_await short_and_long_sessions(*store_, now_s());
         advance(61s);
         EXPECT_EQ((co_await store_->rotate_refresh("long", "k", "k2", now_s() + 60)).status,
                   RotateStatus::rotated);
