@@ -24,6 +24,8 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/free_port.hpp"
+
 #ifndef AUTHD_BINARY
 #error "AUTHD_BINARY must be defined (path of the authd executable)"
 #endif
@@ -162,19 +164,7 @@ int port_of_listen(const std::string& listen) {
 // Processes, ports, files
 
 int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return 0;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-        port = ntohs(addr.sin_port);
-    }
-    ::close(fd);
-    return port;
+    return testing_net::free_loopback_port();
 }
 
 bool wait_port_closed(int port, Millis timeout) {

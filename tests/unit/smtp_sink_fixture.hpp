@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/unit/free_port.hpp"
+#include "tests/free_port.hpp"
 
 namespace authd::testing_mail {
 

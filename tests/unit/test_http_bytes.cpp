@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "core/loop.hpp"
-#include "tests/unit/free_port.hpp"
+#include "tests/free_port.hpp"
 #include "core/task.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"

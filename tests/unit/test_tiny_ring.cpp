@@ -39,6 +39,19 @@ void on_op(Completion* c, int32_t res, uint32_t) {
     if (++t->completed == t->expected) t->loop->stop();
 }
 
+// Runs the loop until the tally is complete (on_op stops it) or 10 s pass; false on the latter.
+bool run_until_tallied(Loop& loop, const Tally& tally) {
+    bool gave_up = false;
+    auto safety = loop.add_timer(mono_now() + 10s, [&] {
+        gave_up = true;
+        loop.stop();
+    });
+    loop.run();
+    EXPECT_FALSE(gave_up) << "completed " << tally.completed << " of " << tally.expected;
+    if (!gave_up) loop.cancel_timer(safety);
+    return !gave_up;
+}
+
 class TinyRing : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(TinyRing, HundredsOfOperationsInOneTurnAllComplete) {
@@ -53,7 +66,6 @@ TEST_P(TinyRing, HundredsOfOperationsInOneTurnAllComplete) {
     Tally tally{loop.get(), nops + ntimeouts, 0};
     for (auto& op : ops) op.c = {&on_op, &tally};
 
-    bool gave_up = false;
     loop->post([&] {
         // All in one turn, from a callback, as connection callbacks do.
         for (int i = 0; i < nops; ++i) io_uring_prep_nop(loop->sqe_for(&ops[static_cast<size_t>(i)].c));
@@ -63,13 +75,7 @@ TEST_P(TinyRing, HundredsOfOperationsInOneTurnAllComplete) {
             io_uring_prep_timeout(loop->sqe_for(&op.c), &op.ts, 0, 0);
         }
     });
-    auto safety = loop->add_timer(mono_now() + 10s, [&] {
-        gave_up = true;
-        loop->stop();
-    });
-    loop->run();
-    EXPECT_FALSE(gave_up) << "completed " << tally.completed << " of " << tally.expected;
-    if (!gave_up) loop->cancel_timer(safety);
+    run_until_tallied(*loop, tally);
     EXPECT_EQ(tally.completed, tally.expected);
     for (int i = 0; i < nops; ++i) {
         EXPECT_EQ(ops[static_cast<size_t>(i)].calls, 1) << "nop " << i;
@@ -98,14 +104,7 @@ TEST_P(TinyRing, RepeatedBurstsAcrossTurns) {
         loop->add_timer(mono_now() + 1ms, [&] { next_round(); });
     };
     loop->add_timer(mono_now(), [&] { next_round(); });
-    bool gave_up = false;
-    auto safety = loop->add_timer(mono_now() + 10s, [&] {
-        gave_up = true;
-        loop->stop();
-    });
-    loop->run();
-    EXPECT_FALSE(gave_up) << "completed " << tally.completed << " of " << tally.expected;
-    if (!gave_up) loop->cancel_timer(safety);
+    run_until_tallied(*loop, tally);
     EXPECT_EQ(tally.completed, tally.expected);
     for (const auto& op : ops) EXPECT_EQ(op.calls, rounds);
 }
