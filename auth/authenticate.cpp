@@ -14,10 +14,13 @@ http::Response unauthorized(std::string_view detail, std::string_view code) {
     return r;
 }
 
-http::Response forbidden() { return http::detail_response(403, "You do not have permission to perform this action."); }
+http::Response forbidden() {
+    return http::detail_response(403, "You do not have permission to perform this action.");
+}
 
 http::Response too_many_attempts(int64_t retry_after) {
-    http::Response r = http::detail_response(429, "Too many failed login attempts. Try again later.", "throttled");
+    http::Response r =
+        http::detail_response(429, "Too many failed login attempts. Try again later.", "throttled");
     r.header("Retry-After", std::to_string(retry_after > 0 ? retry_after : 1));
     return r;
 }
@@ -45,19 +48,23 @@ std::optional<Principal> authenticate(http::Request& req, http::Response& error)
         error = unauthorized("Authentication credentials were not provided.");
         return std::nullopt;
     }
-    std::string_view token = space == std::string_view::npos ? std::string_view{} : h.substr(space + 1);
+    std::string_view token =
+        space == std::string_view::npos ? std::string_view{} : h.substr(space + 1);
     if (token.empty() || token.find(' ') != std::string_view::npos) {
-        error = unauthorized("Authorization header must contain two space-delimited values", "bad_authorization_header");
+        error = unauthorized("Authorization header must contain two space-delimited values",
+                             "bad_authorization_header");
         return std::nullopt;
     }
     ClaimsView claims;
-    TokenCheck check = check_token(loop_context(req), token, TokenType::access, core::wall_seconds(), claims);
+    TokenCheck check =
+        check_token(loop_context(req), token, TokenType::access, core::wall_seconds(), claims);
     auto role = parse_role(claims.role);
     if (check != TokenCheck::valid || !role) {
         error = unauthorized("Given token not valid for any token type", "token_not_valid");
         return std::nullopt;
     }
-    return Principal{claims.user_id, std::string(claims.username), *role, std::string(claims.sid), claims.exp};
+    return Principal{claims.user_id, std::string(claims.username), *role, std::string(claims.sid),
+                     claims.exp};
 }
 
 }  // namespace authd::auth

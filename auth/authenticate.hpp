@@ -28,7 +28,8 @@ http::Response unauthorized(std::string_view detail, std::string_view code = {})
 http::Response forbidden();
 // 429 for a throttled login (or password check), with Retry-After in seconds.
 http::Response too_many_attempts(int64_t retry_after);
-http::Response service_unavailable(std::string_view detail = "Service temporarily unavailable, try again later.");
+http::Response service_unavailable(
+    std::string_view detail = "Service temporarily unavailable, try again later.");
 // After a store call found nothing: `absent` when the store answered so, 503 when it could
 // not answer (store::last_call_failed), so an outage never reads as "no such thing".
 http::Response absent_or_unavailable(http::Response absent);

@@ -35,7 +35,8 @@ void schedule_prune(core::Loop& loop, LoopContext& ctx) {
 
 }  // namespace
 
-std::optional<std::string> check_mail_settings(const std::string& smtp_url, const std::string& from) {
+std::optional<std::string> check_mail_settings(const std::string& smtp_url,
+                                               const std::string& from) {
     SmtpConfig smtp;
     smtp.url = smtp_url;
     smtp.from = from;
@@ -44,13 +45,15 @@ std::optional<std::string> check_mail_settings(const std::string& smtp_url, cons
     return std::nullopt;
 }
 
-void start_background_work(Services& s, core::Loop& home, const std::string& smtp_url, const std::string& from) {
+void start_background_work(Services& s, core::Loop& home, const std::string& smtp_url,
+                           const std::string& from) {
     Background& b = background();
     SmtpConfig smtp;
     smtp.url = smtp_url;
     smtp.from = from;
     b.sender = std::make_unique<SmtpSender>(smtp);
-    core::log_info("mail", "mail delivery", {{"smtp", b.sender->console() ? "console" : b.sender->display_url()}});
+    core::log_info("mail", "mail delivery",
+                   {{"smtp", b.sender->console() ? "console" : b.sender->display_url()}});
     b.mail_pool = std::make_unique<core::BlockingPool>(2, 64);
     b.outbox = std::make_unique<MailOutbox>(home, *s.store, *b.sender, *b.mail_pool);
     s.outbox = b.outbox.get();

@@ -146,7 +146,8 @@ core::Task<Response> handle_logout(http::Request& req) {
     bool stored = true;
     if (!other.empty()) stored = co_await revoke_everywhere(s, std::move(other));
     if (stored) stored = co_await revoke_everywhere(s, me->sid);
-    if (!stored) co_return service_unavailable("The session store is unavailable, try again later.");
+    if (!stored)
+        co_return service_unavailable("The session store is unavailable, try again later.");
     core::log_info("auth", "logout", {{"user_id", std::to_string(me->user_id)}});
     co_return http::detail_response(200, "Successfully logged out.");
 }

@@ -33,8 +33,10 @@ core::Task<LinkUser> user_for_link(Services& s, http::Request& req, LinkPurpose 
     std::optional<store::User> user = co_await s.store->find_user(*id);
     out.unavailable = !user && store::last_call_failed();
     if (!user) co_return out;
-    std::string state = purpose == LinkPurpose::verify_email ? verify_link_state(*user) : reset_link_state(*user);
-    if (s.links.check(purpose, user->id, state, req.param(1), core::wall_seconds())) out.user = std::move(user);
+    std::string state =
+        purpose == LinkPurpose::verify_email ? verify_link_state(*user) : reset_link_state(*user);
+    if (s.links.check(purpose, user->id, state, req.param(1), core::wall_seconds()))
+        out.user = std::move(user);
     co_return out;
 }
 
@@ -59,8 +61,9 @@ core::Task<Response> handle_verify_email(http::Request& req) {
     if (link.unavailable) co_return service_unavailable();
     std::optional<store::User>& user = link.user;
     if (!user) {
-        co_return html ? invalid_link_page("verification")
-                       : json_detail_with_link_headers(400, "Invalid or expired verification link.");
+        co_return html
+            ? invalid_link_page("verification")
+            : json_detail_with_link_headers(400, "Invalid or expired verification link.");
     }
     store::UserPatch patch;
     patch.email_verified = true;
@@ -82,16 +85,17 @@ core::Task<Response> handle_reset_password(http::Request& req) {
     std::optional<store::User> user = co_await s.store->find_user_by_email(normalize_email(*email));
     if (!user && store::last_call_failed()) co_return service_unavailable();
     if (user && user->is_active) {
-        std::string token = s.links.make(LinkPurpose::reset_password, user->id, reset_link_state(*user),
-                                         core::wall_seconds());
-        std::string link =
-            s.settings.public_url + "/auth/password_reset_confirm/" + uidb64_encode(user->id) + "/" + token + "/";
+        std::string token = s.links.make(LinkPurpose::reset_password, user->id,
+                                         reset_link_state(*user), core::wall_seconds());
+        std::string link = s.settings.public_url + "/auth/password_reset_confirm/" +
+                           uidb64_encode(user->id) + "/" + token + "/";
         if (co_await s.store->enqueue_mail(reset_mail(user->email, user->username, link)) == 0) {
             co_return service_unavailable();
         }
         if (s.outbox) s.outbox->nudge();
     }
-    Response res = http::detail_response(200, "If an account exists for this email, a reset link has been sent.");
+    Response res = http::detail_response(
+        200, "If an account exists for this email, a reset link has been sent.");
     co_return res;
 }
 
@@ -111,8 +115,9 @@ core::Task<Response> handle_reset_confirm_post(http::Request& req) {
     if (link.unavailable) co_return service_unavailable();
     std::optional<store::User>& user = link.user;
     if (!user) {
-        co_return html ? invalid_link_page("password reset")
-                       : json_detail_with_link_headers(400, "Invalid or expired password reset link.");
+        co_return html
+            ? invalid_link_page("password reset")
+            : json_detail_with_link_headers(400, "Invalid or expired password reset link.");
     }
     http::FieldErrors errors;
     http::FieldReader r(body, errors);
@@ -123,7 +128,8 @@ core::Task<Response> handle_reset_confirm_post(http::Request& req) {
         PasswordContext ctx{user->username, user->email, user->first_name, user->last_name};
         errors.add_all("new_password", validate_password(*password, ctx));
     }
-    if (password && confirm && *password != *confirm) errors.add("confirm_password", "Passwords do not match.");
+    if (password && confirm && *password != *confirm)
+        errors.add("confirm_password", "Passwords do not match.");
     if (!errors.empty()) {
         if (!html) co_return errors.to_response();
         co_return reset_form_page(400, req.path(), errors.entries());
@@ -140,8 +146,9 @@ core::Task<Response> handle_reset_confirm_post(http::Request& req) {
     std::optional<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
     if (!updated && store::last_call_failed()) co_return service_unavailable();
     if (!updated) {  // the precondition failed: the link was spent meanwhile
-        co_return html ? invalid_link_page("password reset")
-                       : json_detail_with_link_headers(400, "Invalid or expired password reset link.");
+        co_return html
+            ? invalid_link_page("password reset")
+            : json_detail_with_link_headers(400, "Invalid or expired password reset link.");
     }
     co_await spread_token_version(s, updated->id, updated->token_version);
     core::log_info("auth", "password reset by link", {{"user_id", std::to_string(updated->id)}});

@@ -59,7 +59,9 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
     if (!user && store::last_call_failed()) co_return service_unavailable();
     std::string hash = user ? user->password_hash : s.hasher.dummy_hash();
     // Named, not a temporary in the co_await: GCC 12 destroys such closures twice (double free).
-    auto verify = [&s, hash = std::move(hash), pw = std::move(*password)] { return s.hasher.verify(hash, pw); };
+    auto verify = [&s, hash = std::move(hash), pw = std::move(*password)] {
+        return s.hasher.verify(hash, pw);
+    };
     auto ok = co_await s.hash_pool->run(std::move(verify));
     if (!ok) co_return service_unavailable();
     if (!user || !*ok) {
@@ -68,7 +70,8 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
         co_return http::detail_response(401, "No active account found with the given credentials",
                                         "invalid_credentials");
     }
-    if (!user->is_active) co_return http::detail_response(403, "User account is disabled.", "account_inactive");
+    if (!user->is_active)
+        co_return http::detail_response(403, "User account is disabled.", "account_inactive");
     if (uf.count > 0) co_await s.store->clear_login_failures(user_key);
     store::UserPatch patch;
     patch.last_login_us = core::wall_micros();
@@ -123,13 +126,18 @@ bool is_json(std::string_view content_type) {
     for (size_t i = 0; i < json.size(); ++i) {
         if (std::tolower(static_cast<unsigned char>(content_type[i])) != json[i]) return false;
     }
-    return content_type.size() == json.size() || content_type[json.size()] == ';' || content_type[json.size()] == ' ';
+    return content_type.size() == json.size() || content_type[json.size()] == ';' ||
+           content_type[json.size()] == ' ';
 }
 
 }  // namespace
 
-core::Task<Response> handle_token(http::Request& req) { return login(req, "access"); }
-core::Task<Response> handle_login_v2(http::Request& req) { return login(req, "token"); }
+core::Task<Response> handle_token(http::Request& req) {
+    return login(req, "access");
+}
+core::Task<Response> handle_login_v2(http::Request& req) {
+    return login(req, "token");
+}
 
 core::Task<Response> handle_token_refresh(http::Request& req) {
     http::BodyFields body;
@@ -140,7 +148,8 @@ core::Task<Response> handle_token_refresh(http::Request& req) {
     if (!errors.empty()) co_return errors.to_response();
     RefreshOutcome out = co_await refresh_tokens(loop_context(req), std::move(*refresh));
     if (out.status == RefreshStatus::store_unavailable) co_return service_unavailable();
-    if (out.status != RefreshStatus::ok) co_return unauthorized("Token is invalid or expired", "token_not_valid");
+    if (out.status != RefreshStatus::ok)
+        co_return unauthorized("Token is invalid or expired", "token_not_valid");
     co_return token_pair_response(out.tokens, "access");
 }
 

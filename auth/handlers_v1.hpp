@@ -7,8 +7,8 @@
 namespace authd::auth {
 
 core::Task<http::Response> handle_signup(http::Request& req);
-core::Task<http::Response> handle_token(http::Request& req);          // {"access", "refresh"}
-core::Task<http::Response> handle_login_v2(http::Request& req);       // {"token", "refresh"}
+core::Task<http::Response> handle_token(http::Request& req);     // {"access", "refresh"}
+core::Task<http::Response> handle_login_v2(http::Request& req);  // {"token", "refresh"}
 core::Task<http::Response> handle_token_refresh(http::Request& req);
 void handle_validate_token(http::Request& req, http::Response& res);  // the hot path, synchronous
 core::Task<http::Response> handle_verify_email(http::Request& req);

@@ -11,7 +11,8 @@ constexpr std::string_view page_head =
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     "<meta name=\"referrer\" content=\"no-referrer\"><title>";
 constexpr std::string_view page_style =
-    "</title><style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}"
+    "</title><style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem "
+    "auto;padding:0 1rem}"
     "label{display:block;margin-top:1rem}input{width:100%;padding:.5rem;box-sizing:border-box}"
     "button{margin-top:1.5rem;padding:.6rem 1.2rem}.errors{color:#b00020}</style></head><body>";
 constexpr std::string_view page_tail = "</body></html>\n";
@@ -50,7 +51,8 @@ double quality_of(std::string_view accept, std::string_view type) {
         if (range != type) continue;
         double q = 1.0;
         size_t qpos = item.find("q=");
-        if (qpos != std::string_view::npos) q = std::strtod(std::string(item.substr(qpos + 2)).c_str(), nullptr);
+        if (qpos != std::string_view::npos)
+            q = std::strtod(std::string(item.substr(qpos + 2)).c_str(), nullptr);
         if (q > best) best = q;
     }
     return best;
@@ -63,12 +65,23 @@ std::string html_escape(std::string_view s) {
     out.reserve(s.size());
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#x27;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#x27;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -79,12 +92,14 @@ void add_link_page_headers(http::Response& res) {
     res.header("Referrer-Policy", "no-referrer");
     res.header("X-Frame-Options", "DENY");
     res.header("Content-Security-Policy",
-               "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
+               "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors "
+               "'none'; "
                "base-uri 'none'");
 }
 
-http::Response reset_form_page(int status, std::string_view action_path,
-                               const std::vector<std::pair<std::string, std::vector<std::string>>>& errors) {
+http::Response reset_form_page(
+    int status, std::string_view action_path,
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& errors) {
     std::string body = "<h1>Choose a new password</h1>";
     for (const auto& [field, messages] : errors) {
         if (field != "new_password" && field != "confirm_password") body += error_list(messages);
@@ -93,7 +108,8 @@ http::Response reset_form_page(int status, std::string_view action_path,
     for (std::string_view field : {"new_password", "confirm_password"}) {
         std::string_view label = field == "new_password" ? "New password" : "Confirm new password";
         body += "<label for=\"" + std::string(field) + "\">" + std::string(label) + "</label>";
-        body += "<input type=\"password\" id=\"" + std::string(field) + "\" name=\"" + std::string(field) +
+        body += "<input type=\"password\" id=\"" + std::string(field) + "\" name=\"" +
+                std::string(field) +
                 "\" autocomplete=\"new-password\" required maxlength=\"1024\">";
         for (const auto& [name, messages] : errors) {
             if (name == field) body += error_list(messages);
@@ -104,9 +120,10 @@ http::Response reset_form_page(int status, std::string_view action_path,
 }
 
 http::Response reset_done_page() {
-    return page(200, "Password reset",
-                "<h1>Password reset</h1><p>Your password has been reset. You can now sign in with your new "
-                "password.</p>");
+    return page(
+        200, "Password reset",
+        "<h1>Password reset</h1><p>Your password has been reset. You can now sign in with your new "
+        "password.</p>");
 }
 
 http::Response invalid_link_page(std::string_view what) {
@@ -116,14 +133,16 @@ http::Response invalid_link_page(std::string_view what) {
 }
 
 http::Response verified_page() {
-    return page(200, "Email verified", "<h1>Email verified</h1><p>Thank you, your email address is verified.</p>");
+    return page(200, "Email verified",
+                "<h1>Email verified</h1><p>Thank you, your email address is verified.</p>");
 }
 
 bool prefers_html(const http::Request& req) {
     std::string_view accept = req.header("accept");
     if (accept.empty()) return false;
     double html = quality_of(accept, "text/html");
-    double json = std::max(quality_of(accept, "application/json"), quality_of(accept, "*/*") * 0.999);
+    double json =
+        std::max(quality_of(accept, "application/json"), quality_of(accept, "*/*") * 0.999);
     return html > 0 && html >= json;
 }
 

@@ -16,8 +16,9 @@ std::string html_escape(std::string_view s);
 // Adds the security headers every page reached through a token URL must carry.
 void add_link_page_headers(http::Response& res);
 
-http::Response reset_form_page(int status, std::string_view action_path,
-                               const std::vector<std::pair<std::string, std::vector<std::string>>>& errors);
+http::Response reset_form_page(
+    int status, std::string_view action_path,
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& errors);
 http::Response reset_done_page();
 http::Response invalid_link_page(std::string_view what);  // "password reset" / "verification"
 http::Response verified_page();

@@ -39,7 +39,7 @@ struct OutboxStats {
 int64_t outbox_backoff_us(const OutboxPolicy& policy, uint32_t attempts, double unit);
 
 class MailOutbox {
-public:
+  public:
     // Everything passed in must outlive the outbox. Destroy it only once its loop has left
     // run() for good, or after stop() ran and stats().in_flight dropped to 0: pending
     // timers and in-flight sends refer to it. Mails not yet recorded as sent stay due in the
@@ -64,7 +64,7 @@ public:
     // authd_mail_in_flight.
     void append_metrics(std::string& out) const;
 
-private:
+  private:
     struct Outcome {
         SmtpSender::SendResult result = SmtpSender::SendResult::temporary_failure;
         std::string error;

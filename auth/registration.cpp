@@ -27,7 +27,8 @@ struct Candidate {
 constexpr size_t max_password_length = 1024;
 
 // Reads and validates the fields; the user's role and status are decided by the caller.
-std::optional<Candidate> read_candidate(const http::BodyFields& fields, RegistrationKind kind, FieldErrors& errors) {
+std::optional<Candidate> read_candidate(const http::BodyFields& fields, RegistrationKind kind,
+                                        FieldErrors& errors) {
     FieldReader r(fields, errors);
     Candidate c;
     bool full = kind != RegistrationKind::signup;
@@ -58,7 +59,8 @@ std::optional<Candidate> read_candidate(const http::BodyFields& fields, Registra
         password.reset();
     }
     if (password && username && email && !errors.has("first_name") && !errors.has("last_name")) {
-        std::string first_text = first.value_or(""), last_text = last.value_or("");  // ctx views them
+        std::string first_text = first.value_or(""),
+                    last_text = last.value_or("");  // ctx views them
         PasswordContext ctx{*username, *email, first_text, last_text};
         errors.add_all("password", validate_password(*password, ctx));
     }
@@ -105,16 +107,18 @@ std::optional<Role> decide_role(const http::BodyFields& fields, RegistrationKind
 store::MailComposer verification_composer(Services& s) {
     return [&s](const store::User& u) -> std::optional<store::OutboxMail> {
         if (u.is_active && u.email_verified) return std::nullopt;
-        std::string token = s.links.make(LinkPurpose::verify_email, u.id, verify_link_state(u), core::wall_seconds());
-        std::string link = s.settings.public_url + "/auth/verify-email/" + uidb64_encode(u.id) + "/" + token + "/";
+        std::string token = s.links.make(LinkPurpose::verify_email, u.id, verify_link_state(u),
+                                         core::wall_seconds());
+        std::string link =
+            s.settings.public_url + "/auth/verify-email/" + uidb64_encode(u.id) + "/" + token + "/";
         return verification_mail(u.email, u.username, link);
     };
 }
 
 }  // namespace
 
-core::Task<http::Response> register_user(Services& s, const http::BodyFields& fields, RegistrationKind kind,
-                                         std::optional<Principal> caller) {
+core::Task<http::Response> register_user(Services& s, const http::BodyFields& fields,
+                                         RegistrationKind kind, std::optional<Principal> caller) {
     FieldErrors errors;
     std::optional<Candidate> candidate = read_candidate(fields, kind, errors);
     std::optional<Role> role = decide_role(fields, kind, caller, errors);
@@ -145,21 +149,25 @@ core::Task<http::Response> register_user(Services& s, const http::BodyFields& fi
     c.user.is_active = active_at_once;
     c.user.email_verified = false;
 
-    store::CreateUserResult created =
-        co_await s.store->create_user(std::move(c.user), active_at_once ? nullptr : verification_composer(s));
+    store::CreateUserResult created = co_await s.store->create_user(
+        std::move(c.user), active_at_once ? nullptr : verification_composer(s));
     if (created.username_taken || created.email_taken) {
-        if (created.username_taken) errors.add("username", "A user with that username already exists.");
+        if (created.username_taken)
+            errors.add("username", "A user with that username already exists.");
         if (created.email_taken) errors.add("email", "A user with that email already exists.");
         co_return errors.to_response();
     }
-    if (!created.user) co_return service_unavailable("The user store is unavailable, try again later.");
+    if (!created.user)
+        co_return service_unavailable("The user store is unavailable, try again later.");
     const store::User& u = *created.user;
     if (s.outbox && !active_at_once) s.outbox->nudge();
     if (kind != RegistrationKind::signup && u.role == Role::agent && caller) {
-        store::AuditRecord record{core::wall_micros(), caller->user_id, u.id, "create_agent", ""};  // named: GCC 12
+        store::AuditRecord record{core::wall_micros(), caller->user_id, u.id, "create_agent",
+                                  ""};  // named: GCC 12
         co_await s.store->append_audit(std::move(record));
-        core::log_info("audit", "agent created",
-                       {{"actor_id", std::to_string(caller->user_id)}, {"target_id", std::to_string(u.id)}});
+        core::log_info(
+            "audit", "agent created",
+            {{"actor_id", std::to_string(caller->user_id)}, {"target_id", std::to_string(u.id)}});
     }
     http::Response res = http::json_response(201, detail_json(u));
     res.no_store = true;

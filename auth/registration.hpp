@@ -18,7 +18,7 @@ enum class RegistrationKind {
     create_agent,  // /api/auth/agents/create/: as register, role forced to AGENT, active at once
 };
 
-core::Task<http::Response> register_user(Services& s, const http::BodyFields& fields, RegistrationKind kind,
-                                         std::optional<Principal> caller);
+core::Task<http::Response> register_user(Services& s, const http::BodyFields& fields,
+                                         RegistrationKind kind, std::optional<Principal> caller);
 
 }  // namespace authd::auth

@@ -11,18 +11,24 @@ using store::Role;
 
 inline std::string_view role_name(Role r) {
     switch (r) {
-        case Role::client: return "CLIENT";
-        case Role::agent: return "AGENT";
-        case Role::super_user: return "SUPER_USER";
+        case Role::client:
+            return "CLIENT";
+        case Role::agent:
+            return "AGENT";
+        case Role::super_user:
+            return "SUPER_USER";
     }
     return "CLIENT";
 }
 
 inline std::string_view role_display(Role r) {
     switch (r) {
-        case Role::client: return "Client";
-        case Role::agent: return "Agent";
-        case Role::super_user: return "Super User";
+        case Role::client:
+            return "Client";
+        case Role::agent:
+            return "Agent";
+        case Role::super_user:
+            return "Super User";
     }
     return "Client";
 }
@@ -35,6 +41,8 @@ inline std::optional<Role> parse_role(std::string_view s) {
 }
 
 // "agent" in API.md: AGENT or SUPER_USER.
-inline bool is_agent(Role r) { return r == Role::agent || r == Role::super_user; }
+inline bool is_agent(Role r) {
+    return r == Role::agent || r == Role::super_user;
+}
 
 }  // namespace authd::auth

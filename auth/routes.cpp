@@ -14,8 +14,10 @@ void register_routes(http::Router& r) {
     r.add(Method::post, "/auth/token/refresh/", handle_token_refresh);
     r.add(Method::get, "/auth/verify-email/<str:uidb64>/<str:token>/", handle_verify_email);
     r.add(Method::post, "/auth/reset_password/", handle_reset_password);
-    r.add(Method::get, "/auth/password_reset_confirm/<str:uidb64>/<str:token>/", handle_reset_confirm_get);
-    r.add(Method::post, "/auth/password_reset_confirm/<str:uidb64>/<str:token>/", handle_reset_confirm_post);
+    r.add(Method::get, "/auth/password_reset_confirm/<str:uidb64>/<str:token>/",
+          handle_reset_confirm_get);
+    r.add(Method::post, "/auth/password_reset_confirm/<str:uidb64>/<str:token>/",
+          handle_reset_confirm_post);
     r.add(Method::post, "/auth/validate_token/", handle_validate_token);
     // /api/auth/ (auth-v2-api.md)
     r.add(Method::post, "/api/auth/register/", handle_register);

@@ -1,11 +1,11 @@
 // Services: everything the handlers share, wired once by the executable (tools/), plus the
 // per-loop context each request carries. Handlers reach both through the Request.
 #pragma once
+#include <simdjson.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "auth/jwt.hpp"
 #include "auth/link_token.hpp"
@@ -51,7 +51,7 @@ struct Services {
     core::BlockingPool* hash_pool = nullptr;
     MailOutbox* outbox = nullptr;
     http::Metrics* metrics = nullptr;
-    const void* router = nullptr;  // http::Router, for /metrics
+    const void* router = nullptr;                        // http::Router, for /metrics
     std::vector<std::unique_ptr<LoopContext>> contexts;  // one per loop, by loop index
 };
 
@@ -64,7 +64,11 @@ struct LoopContext {
     simdjson::dom::parser json;  // reused: no allocation per request once warm
 };
 
-inline LoopContext& loop_context(const http::Request& req) { return *static_cast<LoopContext*>(req.context); }
-inline Services& services(const http::Request& req) { return *loop_context(req).services; }
+inline LoopContext& loop_context(const http::Request& req) {
+    return *static_cast<LoopContext*>(req.context);
+}
+inline Services& services(const http::Request& req) {
+    return *loop_context(req).services;
+}
 
 }  // namespace authd::auth

@@ -22,7 +22,7 @@ struct SmtpConfig {
 };
 
 class SmtpSender {
-public:
+  public:
     enum class SendResult { sent, temporary_failure, permanent_failure };
 
     explicit SmtpSender(SmtpConfig config);
@@ -38,7 +38,7 @@ public:
     // login failures are temporary; other 5xx replies and unusable addresses are permanent.
     SendResult send(const store::OutboxMail& mail, std::string& error);
 
-private:
+  private:
     SmtpConfig config_;
     std::string curl_url_;      // config_.url with smtp+starttls:// rewritten to smtp://
     bool require_tls_ = false;  // STARTTLS required (smtp+starttls://)

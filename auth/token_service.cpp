@@ -21,18 +21,23 @@ TokenCheck check_token(LoopContext& ctx, std::string_view token, TokenType expec
 
 std::string_view token_check_message(TokenCheck c) {
     switch (c) {
-        case TokenCheck::valid: return "Token is valid";
-        case TokenCheck::wrong_type: return "Token has wrong type";
-        case TokenCheck::revoked: return "Token is blacklisted";
+        case TokenCheck::valid:
+            return "Token is valid";
+        case TokenCheck::wrong_type:
+            return "Token has wrong type";
+        case TokenCheck::revoked:
+            return "Token is blacklisted";
         case TokenCheck::expired:
-        case TokenCheck::invalid: break;
+        case TokenCheck::invalid:
+            break;
     }
     return "Token is invalid or expired";
 }
 
 namespace {
 
-Claims claims_for(const store::User& user, TokenType type, std::string_view sid, int64_t now, int64_t ttl) {
+Claims claims_for(const store::User& user, TokenType type, std::string_view sid, int64_t now,
+                  int64_t ttl) {
     Claims c;
     c.token_type = type;
     c.iat = now;

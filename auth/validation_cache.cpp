@@ -34,7 +34,8 @@ void ValidationCache::revoke(std::string_view sid, int64_t expires_at) {
 }
 
 void ValidationCache::prune(int64_t now_seconds) {
-    std::erase_if(revoked_, [now_seconds](const auto& entry) { return entry.second <= now_seconds; });
+    std::erase_if(revoked_,
+                  [now_seconds](const auto& entry) { return entry.second <= now_seconds; });
 }
 
 }  // namespace authd::auth

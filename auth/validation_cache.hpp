@@ -12,7 +12,7 @@
 namespace authd::auth {
 
 class ValidationCache {
-public:
+  public:
     void load(const store::ValidationState& state);
     // A resync from a store shared with other instances: versions are replaced, revocations
     // merged, so one recorded here while the store was unreachable is not forgotten.
@@ -35,13 +35,14 @@ public:
     size_t revoked_count() const { return revoked_.size(); }
     size_t user_count() const { return versions_.size(); }
 
-private:
+  private:
     struct Hash {
         using is_transparent = void;
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
     std::unordered_map<int64_t, uint32_t> versions_;
-    std::unordered_map<std::string, int64_t, Hash, std::equal_to<>> revoked_;  // sid → expires_at (s)
+    std::unordered_map<std::string, int64_t, Hash, std::equal_to<>>
+        revoked_;  // sid → expires_at (s)
 };
 
 }  // namespace authd::auth

@@ -19,8 +19,10 @@ std::string validate_request() {
     // A token shaped like the ones authd issues (header.payload.signature, ~270 bytes).
     const std::string token =
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-        "eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzUwMDAwMzAwLCJpYXQiOjE3NTAwMDAwMDAsImp0aSI6IjNmMmI4YzFk"
-        "OWU3YTRiNmM4ZDBlMWYyYTNiNGM1ZDZlIiwidXNlcl9pZCI6MTIzNDU2LCJ1c2VybmFtZSI6ImFsaWNlIiwicm9sZSI6IkNM"
+        "eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzUwMDAwMzAwLCJpYXQiOjE3NTAwMDAwMDAsImp0aSI6IjNmMm"
+        "I4YzFk"
+        "OWU3YTRiNmM4ZDBlMWYyYTNiNGM1ZDZlIiwidXNlcl9pZCI6MTIzNDU2LCJ1c2VybmFtZSI6ImFsaWNlIiwicm9sZS"
+        "I6IkNM"
         "SUVOVCIsInNpZCI6IjljMWU0YTdiMmQ1ZjQ4ZTYiLCJ0diI6Mn0."
         "Qm9ndXNTaWduYXR1cmVCeXRlc0ZvckJlbmNobWFya2luZ09ubHk";
     const std::string body = "{\"token\": \"" + token + "\"}";

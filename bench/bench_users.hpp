@@ -12,9 +12,9 @@ namespace authd::bench {
 // User `id` of the base: names drawn from short lists, every 10th an agent, every 3rd
 // inactive. id and timestamps are left to the caller (a store assigns them).
 inline store::User bench_user(int64_t id) {
-    static constexpr const char* first_names[] = {"Alice", "Bob",  "Chloé", "David",
+    static constexpr const char* first_names[] = {"Alice", "Bob",      "Chloé", "David",
                                                   "Emma",  "François", "Grace", "Hugo",
-                                                  "Inès",  "Jules", "Karim", "Léa"};
+                                                  "Inès",  "Jules",    "Karim", "Léa"};
     static constexpr const char* last_names[] = {"Martin", "Bernard", "Dubois", "Thomas",
                                                  "Robert", "Richard", "Petit",  "Durand",
                                                  "Leroy",  "Moreau",  "Smith"};
@@ -34,12 +34,25 @@ inline store::UserQuery bench_query(int which) {
     store::UserQuery q;
     q.limit = 50;
     switch (which) {
-        case 0: q.search = "smith"; break;                               // ~9% of users match
-        case 1: q.search = "USER9999"; break;                            // a handful match
-        case 2: q.role = store::Role::agent; q.is_active = true; break;  // filters only
-        case 3: q.search = "dubois"; q.offset = 5000; break;             // deep page
-        case 4: break;                                                   // first page, no filter
-        case 5: q.search = "@example"; break;                            // every user matches
+        case 0:
+            q.search = "smith";
+            break;  // ~9% of users match
+        case 1:
+            q.search = "USER9999";
+            break;  // a handful match
+        case 2:
+            q.role = store::Role::agent;
+            q.is_active = true;
+            break;  // filters only
+        case 3:
+            q.search = "dubois";
+            q.offset = 5000;
+            break;  // deep page
+        case 4:
+            break;  // first page, no filter
+        case 5:
+            q.search = "@example";
+            break;  // every user matches
     }
     return q;
 }

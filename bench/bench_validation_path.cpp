@@ -33,7 +33,8 @@ std::string sample_token(const auth::JwtCodec& codec) {
 store::ValidationState big_state() {
     store::ValidationState st;
     for (int64_t id = 1; id <= 100000; ++id) st.token_versions.emplace_back(id, id == 4242 ? 3 : 0);
-    for (int i = 0; i < 100000; ++i) st.revoked_sessions.emplace_back(auth::new_token_id(), 4000000000);
+    for (int i = 0; i < 100000; ++i)
+        st.revoked_sessions.emplace_back(auth::new_token_id(), 4000000000);
     return st;
 }
 
@@ -45,7 +46,8 @@ void BM_BodyJsonFindToken(benchmark::State& state) {
     for (auto _ : state) {
         simdjson::dom::element doc;
         std::string_view token;
-        if (parser.parse(body.data(), body.size(), false).get(doc) || doc["token"].get_string().get(token)) {
+        if (parser.parse(body.data(), body.size(), false).get(doc) ||
+            doc["token"].get_string().get(token)) {
             state.SkipWithError("parse failed");
             break;
         }

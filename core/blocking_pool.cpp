@@ -1,9 +1,9 @@
 // The blocking pool's bounded MPMC queue and worker threads.
 #include "core/blocking_pool.hpp"
 
-#include <bit>
 #include <unistd.h>
 
+#include <bit>
 #include <cassert>
 
 namespace authd::core {

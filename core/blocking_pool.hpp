@@ -18,7 +18,7 @@
 namespace authd::core {
 
 class BlockingPool {
-public:
+  public:
     // Workers run at the loops' priority on purpose. At nice 19 they made validation stall
     // for 300+ ms under a login flood (measured with bench/login_flood.sh): most likely a
     // priority inversion, a descheduled worker holding a kernel lock the loops also need
@@ -61,7 +61,7 @@ public:
         return Awaiter{this, std::move(fn), std::nullopt};
     }
 
-private:
+  private:
     struct Slot {
         std::atomic<size_t> sequence;
         UniqueFunction<void()> job;

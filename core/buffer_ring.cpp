@@ -16,7 +16,8 @@ bool BufferRing::init(io_uring* ring, uint16_t group_id, unsigned count, unsigne
     count_ = count;
     buffer_size_ = buffer_size;
     ring_bytes_ = count * sizeof(io_uring_buf);
-    void* mem = mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    void* mem =
+        mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
     if (mem == MAP_FAILED) {
         error = std::string("mmap buffer ring: ") + std::strerror(errno);
         return false;
@@ -43,8 +44,8 @@ bool BufferRing::init(io_uring* ring, uint16_t group_id, unsigned count, unsigne
     registered_ = true;
     int mask = io_uring_buf_ring_mask(count);
     for (unsigned i = 0; i < count; ++i) {
-        io_uring_buf_ring_add(br_, buffer(static_cast<uint16_t>(i)), buffer_size, static_cast<uint16_t>(i), mask,
-                              static_cast<int>(i));
+        io_uring_buf_ring_add(br_, buffer(static_cast<uint16_t>(i)), buffer_size,
+                              static_cast<uint16_t>(i), mask, static_cast<int>(i));
     }
     io_uring_buf_ring_advance(br_, static_cast<int>(count));
     return true;

@@ -11,7 +11,7 @@
 namespace authd::core {
 
 class BufferRing {
-public:
+  public:
     BufferRing() = default;
     ~BufferRing();
     BufferRing(const BufferRing&) = delete;
@@ -28,7 +28,7 @@ public:
     // Returns a buffer to the kernel. Cheap; publishes at once.
     void recycle(uint16_t id);
 
-private:
+  private:
     io_uring* ring_ = nullptr;
     io_uring_buf_ring* br_ = nullptr;
     size_t ring_bytes_ = 0;

@@ -10,7 +10,9 @@ using MonoTime = MonoClock::time_point;
 using Millis = std::chrono::milliseconds;
 using Seconds = std::chrono::seconds;
 
-inline MonoTime mono_now() { return MonoClock::now(); }
+inline MonoTime mono_now() {
+    return MonoClock::now();
+}
 
 // Wall-clock time in microseconds and seconds since the Unix epoch.
 inline int64_t wall_micros() {
@@ -18,6 +20,8 @@ inline int64_t wall_micros() {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
-inline int64_t wall_seconds() { return wall_micros() / 1000000; }
+inline int64_t wall_seconds() {
+    return wall_micros() / 1000000;
+}
 
 }  // namespace authd::core

@@ -31,7 +31,9 @@ struct FramePool {
 
 thread_local FramePool pool;
 
-size_t class_of(size_t size) { return (size + class_bytes - 1) / class_bytes - 1; }
+size_t class_of(size_t size) {
+    return (size + class_bytes - 1) / class_bytes - 1;
+}
 
 }  // namespace
 

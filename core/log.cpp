@@ -17,10 +17,14 @@ std::atomic<int> min_level{static_cast<int>(LogLevel::info)};
 
 const char* level_name(LogLevel l) {
     switch (l) {
-        case LogLevel::debug: return "debug";
-        case LogLevel::info: return "info";
-        case LogLevel::warn: return "warn";
-        case LogLevel::error: return "error";
+        case LogLevel::debug:
+            return "debug";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::warn:
+            return "warn";
+        case LogLevel::error:
+            return "error";
     }
     return "info";
 }
@@ -39,8 +43,12 @@ void append_timestamp(std::string& out) {
 
 }  // namespace
 
-void set_log_level(LogLevel level) { min_level.store(static_cast<int>(level)); }
-bool log_enabled(LogLevel level) { return static_cast<int>(level) >= min_level.load(std::memory_order_relaxed); }
+void set_log_level(LogLevel level) {
+    min_level.store(static_cast<int>(level));
+}
+bool log_enabled(LogLevel level) {
+    return static_cast<int>(level) >= min_level.load(std::memory_order_relaxed);
+}
 
 void log(LogLevel level, std::string_view component, std::string_view message,
          std::initializer_list<LogField> fields) {

@@ -16,13 +16,16 @@ bool log_enabled(LogLevel level);
 void log(LogLevel level, std::string_view component, std::string_view message,
          std::initializer_list<LogField> fields = {});
 
-inline void log_info(std::string_view c, std::string_view m, std::initializer_list<LogField> f = {}) {
+inline void log_info(std::string_view c, std::string_view m,
+                     std::initializer_list<LogField> f = {}) {
     log(LogLevel::info, c, m, f);
 }
-inline void log_warn(std::string_view c, std::string_view m, std::initializer_list<LogField> f = {}) {
+inline void log_warn(std::string_view c, std::string_view m,
+                     std::initializer_list<LogField> f = {}) {
     log(LogLevel::warn, c, m, f);
 }
-inline void log_error(std::string_view c, std::string_view m, std::initializer_list<LogField> f = {}) {
+inline void log_error(std::string_view c, std::string_view m,
+                      std::initializer_list<LogField> f = {}) {
     log(LogLevel::error, c, m, f);
 }
 

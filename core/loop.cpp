@@ -19,8 +19,9 @@ std::string explain_refusal(int err) {
     std::string why = "io_uring_queue_init failed: ";
     why += std::strerror(err);
     if (err == EPERM || err == EACCES) {
-        why += " (io_uring is refused: a seccomp profile in a container, or "
-               "sysctl kernel.io_uring_disabled=1/2, blocks it)";
+        why +=
+            " (io_uring is refused: a seccomp profile in a container, or "
+            "sysctl kernel.io_uring_disabled=1/2, blocks it)";
     } else if (err == ENOSYS) {
         why += " (this kernel has no io_uring; authd needs Linux 6.0 or newer)";
     } else if (err == EINVAL) {
@@ -75,7 +76,9 @@ Loop::~Loop() {
     while (MpscNode* n = mailbox_.pop()) delete static_cast<Message*>(n);
 }
 
-Loop* Loop::current() { return current_loop; }
+Loop* Loop::current() {
+    return current_loop;
+}
 
 io_uring_sqe* Loop::sqe() {
     io_uring_sqe* s = io_uring_get_sqe(&ring_);
@@ -144,7 +147,8 @@ void Loop::run() {
         // Sleep until the next timer, at most a second (timers may be added by messages).
         auto wait = Millis(1000);
         if (!timers_.empty()) {
-            auto until = std::chrono::duration_cast<Millis>(timers_.begin()->first - now_) + Millis(1);
+            auto until =
+                std::chrono::duration_cast<Millis>(timers_.begin()->first - now_) + Millis(1);
             if (until < wait) wait = until < Millis(0) ? Millis(0) : until;
         }
         __kernel_timespec ts{};

@@ -25,7 +25,7 @@ struct Completion {
 using TimerId = std::multimap<MonoTime, UniqueFunction<void()>>::iterator;
 
 class Loop {
-public:
+  public:
     // Creates the ring. On failure returns nullptr and fills `error` with a human-readable
     // reason (including the likely cause when the kernel refuses io_uring).
     static Loop* create(unsigned entries, int index, std::string& error);
@@ -69,8 +69,9 @@ public:
     // How many turns the loop has made (for tests and metrics).
     uint64_t turns() const { return turns_; }
 
-private:
-    Loop(int index) : index_(index), serial_(next_serial_.fetch_add(1, std::memory_order_relaxed) + 1) {}
+  private:
+    Loop(int index)
+        : index_(index), serial_(next_serial_.fetch_add(1, std::memory_order_relaxed) + 1) {}
     void arm_mailbox();
     void drain_mailbox();
     void run_timers();

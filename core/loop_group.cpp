@@ -8,7 +8,9 @@
 
 namespace authd::core {
 
-LoopGroup::~LoopGroup() { join(); }
+LoopGroup::~LoopGroup() {
+    join();
+}
 
 bool LoopGroup::start(unsigned count, unsigned ring_entries, Init init, std::string& error) {
     loops_.resize(count);

@@ -4,8 +4,8 @@
 #pragma once
 #include <coroutine>
 #include <functional>
-#include <string>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,7 +14,7 @@
 namespace authd::core {
 
 class LoopGroup {
-public:
+  public:
     LoopGroup() = default;
     ~LoopGroup();
 
@@ -63,7 +63,7 @@ public:
         }
     }
 
-private:
+  private:
     std::vector<std::unique_ptr<Loop>> loops_;
     std::vector<std::thread> threads_;
 };

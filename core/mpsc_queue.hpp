@@ -10,7 +10,7 @@ struct MpscNode {
 };
 
 class MpscQueue {
-public:
+  public:
     MpscQueue() : head_(&stub_), tail_(&stub_) {}
     MpscQueue(const MpscQueue&) = delete;
     MpscQueue& operator=(const MpscQueue&) = delete;
@@ -46,7 +46,7 @@ public:
         return nullptr;
     }
 
-private:
+  private:
     std::atomic<MpscNode*> head_;
     MpscNode* tail_;
     MpscNode stub_;

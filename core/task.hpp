@@ -68,7 +68,7 @@ struct Promise<void> : PromiseBase {
 
 template <class T = void>
 class [[nodiscard]] Task {
-public:
+  public:
     using promise_type = detail::Promise<T>;
     using Handle = std::coroutine_handle<promise_type>;
 
@@ -99,8 +99,7 @@ public:
 
     // The result of a finished task.
     template <class U = T>
-        requires(!std::is_void_v<U>)
-    U& result() {
+    requires(!std::is_void_v<U>) U& result() {
         assert(done());
         return *handle_.promise().value;
     }
@@ -120,7 +119,7 @@ public:
         return Awaiter{handle_};
     }
 
-private:
+  private:
     void destroy() {
         if (handle_) handle_.destroy();
         handle_ = {};

@@ -23,30 +23,33 @@ class UniqueFunction<R(Args...)> {
 
     template <class F>
     static constexpr bool fits_inline =
-        sizeof(F) <= inline_size && alignof(F) <= alignof(std::max_align_t) &&
-        std::is_nothrow_move_constructible_v<F>;
+        sizeof(F) <= inline_size &&
+        alignof(F) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<F>;
 
     template <class F>
     static const Ops* ops_for() {
         if constexpr (fits_inline<F>) {
-            static const Ops ops{
-                [](void* p, Args&&... a) -> R { return (*static_cast<F*>(p))(std::forward<Args>(a)...); },
-                [](void* from, void* to) {
-                    new (to) F(std::move(*static_cast<F*>(from)));
-                    static_cast<F*>(from)->~F();
-                },
-                [](void* p) { static_cast<F*>(p)->~F(); }};
+            static const Ops ops{[](void* p, Args&&... a) -> R {
+                                     return (*static_cast<F*>(p))(std::forward<Args>(a)...);
+                                 },
+                                 [](void* from, void* to) {
+                                     new (to) F(std::move(*static_cast<F*>(from)));
+                                     static_cast<F*>(from)->~F();
+                                 },
+                                 [](void* p) { static_cast<F*>(p)->~F(); }};
             return &ops;
         } else {
             static const Ops ops{
-                [](void* p, Args&&... a) -> R { return (**static_cast<F**>(p))(std::forward<Args>(a)...); },
+                [](void* p, Args&&... a) -> R {
+                    return (**static_cast<F**>(p))(std::forward<Args>(a)...);
+                },
                 [](void* from, void* to) { *static_cast<F**>(to) = *static_cast<F**>(from); },
                 [](void* p) { delete *static_cast<F**>(p); }};
             return &ops;
         }
     }
 
-public:
+  public:
     UniqueFunction() = default;
     UniqueFunction(std::nullptr_t) {}
 
@@ -88,7 +91,7 @@ public:
     explicit operator bool() const { return ops_ != nullptr; }
     R operator()(Args... a) { return ops_->invoke(storage_, std::forward<Args>(a)...); }
 
-private:
+  private:
     alignas(std::max_align_t) unsigned char storage_[inline_size];
     const Ops* ops_ = nullptr;
 };

@@ -67,9 +67,15 @@ std::optional<Response> parse_json(Request& req, BodyFields& out) {
                 f.kind = FieldKind::boolean;
                 f.value = value.get_bool().value_unsafe() ? "true" : "false";
                 break;
-            case simdjson::dom::element_type::NULL_VALUE: f.kind = FieldKind::null; break;
-            case simdjson::dom::element_type::ARRAY: f.kind = FieldKind::array; break;
-            case simdjson::dom::element_type::OBJECT: f.kind = FieldKind::object; break;
+            case simdjson::dom::element_type::NULL_VALUE:
+                f.kind = FieldKind::null;
+                break;
+            case simdjson::dom::element_type::ARRAY:
+                f.kind = FieldKind::array;
+                break;
+            case simdjson::dom::element_type::OBJECT:
+                f.kind = FieldKind::object;
+                break;
             default:
                 f.kind = FieldKind::number;
                 f.value = simdjson::to_string(value);
@@ -102,7 +108,8 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
         char c = s[i];
         if (c == '+' && plus_is_space) {
             out += ' ';
-        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+                   hex_value(s[i + 2]) >= 0) {
             out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
             i += 2;
         } else {
@@ -121,7 +128,8 @@ bool parse_urlencoded(std::string_view text, std::vector<Field>& out) {
         size_t eq = pair.find('=');
         Field f;
         f.name = percent_decode(pair.substr(0, eq), true);
-        f.value = eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1), true);
+        f.value = eq == std::string_view::npos ? std::string{}
+                                               : percent_decode(pair.substr(eq + 1), true);
         if (!core::is_valid_utf8(f.name) || !core::is_valid_utf8(f.value)) return false;
         put(out, std::move(f));
     }

@@ -47,9 +47,11 @@ void Connection::start() {
     socklen_t len = sizeof addr;
     if (getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
         if (addr.ss_family == AF_INET) {
-            inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, peer_, sizeof peer_);
+            inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, peer_,
+                      sizeof peer_);
         } else if (addr.ss_family == AF_INET6) {
-            inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, peer_, sizeof peer_);
+            inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, peer_,
+                      sizeof peer_);
         }
     }
     arm_recv();
@@ -159,8 +161,9 @@ bool Connection::dispatch() {
     if (!h.sync && !h.async) {
         Response res;
         if (req.method == Method::options) {
-            res.body = "{\"name\":\"authd\",\"renders\":[\"application/json\"],"
-                       "\"parses\":[\"application/json\",\"application/x-www-form-urlencoded\"]}";
+            res.body =
+                "{\"name\":\"authd\",\"renders\":[\"application/json\"],"
+                "\"parses\":[\"application/json\",\"application/x-www-form-urlencoded\"]}";
         } else {
             std::string msg = "Method \"";
             msg += req.method_text;
@@ -282,10 +285,18 @@ void Connection::write_response(Response& res, size_t route_id) {
 void Connection::write_error(int status) {
     Response res;
     switch (status) {
-        case 413: res = detail_response(413, "Request body is too large."); break;
-        case 431: res = detail_response(431, "Request header fields too large."); break;
-        case 505: res = detail_response(505, "HTTP version not supported."); break;
-        default: res = detail_response(400, "Malformed HTTP request."); break;
+        case 413:
+            res = detail_response(413, "Request body is too large.");
+            break;
+        case 431:
+            res = detail_response(431, "Request header fields too large.");
+            break;
+        case 505:
+            res = detail_response(505, "HTTP version not supported.");
+            break;
+        default:
+            res = detail_response(400, "Malformed HTTP request.");
+            break;
     }
     request_started_ = core::mono_now();
     close_after_send_ = true;
@@ -302,7 +313,8 @@ void Connection::flush() {
 
 void Connection::submit_send() {
     io_uring_sqe* s = server_.loop().sqe_for(&send_completion_);
-    io_uring_prep_send(s, fd_, sending_.data() + send_offset_, sending_.size() - send_offset_, MSG_NOSIGNAL);
+    io_uring_prep_send(s, fd_, sending_.data() + send_offset_, sending_.size() - send_offset_,
+                       MSG_NOSIGNAL);
     send_in_flight_ = true;
 }
 

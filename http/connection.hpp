@@ -18,7 +18,7 @@ class LoopServer;
 struct TimeoutList;
 
 class Connection {
-public:
+  public:
     Connection(LoopServer& server, int fd);
     ~Connection();
     Connection(const Connection&) = delete;
@@ -38,7 +38,7 @@ public:
 
     void on_timeout() { begin_close(); }
 
-private:
+  private:
     static void on_recv(core::Completion* c, int32_t res, uint32_t flags);
     static void on_send(core::Completion* c, int32_t res, uint32_t flags);
     void arm_recv();
@@ -81,9 +81,9 @@ private:
     bool recv_armed_ = false;
     bool send_in_flight_ = false;
     bool handler_running_ = false;
-    bool in_dispatch_ = false;      // re-entrancy guard: async handler finished inside start()
+    bool in_dispatch_ = false;  // re-entrancy guard: async handler finished inside start()
     bool async_finished_ = false;
-    bool peer_closed_ = false;      // EOF seen; finish the in-flight response, then close
+    bool peer_closed_ = false;  // EOF seen; finish the in-flight response, then close
     bool close_after_send_ = false;
     bool closing_ = false;          // shutdown() issued; waiting for ops to end
     bool reading_stopped_ = false;  // after a fatal parse error, ignore further bytes

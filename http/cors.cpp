@@ -23,9 +23,10 @@ void CorsPolicy::append_response_headers(std::string& out, std::string_view orig
 }
 
 void CorsPolicy::append_preflight_headers(std::string& out) const {
-    out += "Access-Control-Allow-Methods: GET, POST, PATCH, DELETE, OPTIONS\r\n"
-           "Access-Control-Allow-Headers: Authorization, Content-Type, Accept\r\n"
-           "Access-Control-Max-Age: 86400\r\n";
+    out +=
+        "Access-Control-Allow-Methods: GET, POST, PATCH, DELETE, OPTIONS\r\n"
+        "Access-Control-Allow-Headers: Authorization, Content-Type, Accept\r\n"
+        "Access-Control-Max-Age: 86400\r\n";
 }
 
 }  // namespace authd::http

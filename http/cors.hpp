@@ -10,7 +10,7 @@
 namespace authd::http {
 
 class CorsPolicy {
-public:
+  public:
     CorsPolicy() = default;
     explicit CorsPolicy(std::vector<std::string> origins) : origins_(std::move(origins)) {}
 
@@ -22,7 +22,7 @@ public:
     // Extra headers for a preflight answer.
     void append_preflight_headers(std::string& out) const;
 
-private:
+  private:
     std::vector<std::string> origins_;
 };
 

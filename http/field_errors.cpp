@@ -10,7 +10,9 @@ namespace authd::http {
 namespace {
 
 std::string_view trim_whitespace(std::string_view s) {
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+    auto space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    };
     while (!s.empty() && space(s.front())) s.remove_prefix(1);
     while (!s.empty() && space(s.back())) s.remove_suffix(1);
     return s;
@@ -81,7 +83,8 @@ std::optional<std::string> FieldReader::string(std::string_view name, StringRule
         return std::nullopt;
     }
     if (rule.max_length && count_code_points(v) > rule.max_length) {
-        errors_.add(name, "Ensure this field has no more than " + std::to_string(rule.max_length) + " characters.");
+        errors_.add(name, "Ensure this field has no more than " + std::to_string(rule.max_length) +
+                              " characters.");
         return std::nullopt;
     }
     return std::string(v);
@@ -103,10 +106,11 @@ std::optional<bool> FieldReader::boolean(std::string_view name, bool required) {
     }
     if (f->kind == FieldKind::boolean || f->kind == FieldKind::string) {
         // DRF's BooleanField.TRUE_VALUES / FALSE_VALUES.
-        static constexpr std::string_view truthy[] = {"true", "True", "TRUE", "1", "yes", "Yes", "YES",
-                                                      "on", "On", "ON", "y", "Y", "t", "T"};
-        static constexpr std::string_view falsy[] = {"false", "False", "FALSE", "0", "no", "No", "NO",
-                                                     "off", "Off", "OFF", "n", "N", "f", "F"};
+        static constexpr std::string_view truthy[] = {
+            "true", "True", "TRUE", "1", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y", "t", "T"};
+        static constexpr std::string_view falsy[] = {"false", "False", "FALSE", "0",   "no",
+                                                     "No",    "NO",    "off",   "Off", "OFF",
+                                                     "n",     "N",     "f",     "F"};
         for (auto t : truthy) {
             if (v == t) return true;
         }

@@ -14,27 +14,29 @@
 namespace authd::http {
 
 class FieldErrors {
-public:
+  public:
     void add(std::string_view field, std::string message);
     void add_all(std::string_view field, const std::vector<std::string>& messages);
     bool empty() const { return errors_.empty(); }
     bool has(std::string_view field) const;
     Response to_response(int status = 400) const;
-    const std::vector<std::pair<std::string, std::vector<std::string>>>& entries() const { return errors_; }
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& entries() const {
+        return errors_;
+    }
 
-private:
+  private:
     std::vector<std::pair<std::string, std::vector<std::string>>> errors_;  // in first-error order
 };
 
 struct StringRule {
     bool required = true;
     bool allow_blank = false;
-    bool trim = true;     // DRF CharField trims by default; passwords do not
+    bool trim = true;       // DRF CharField trims by default; passwords do not
     size_t max_length = 0;  // in characters; 0: no limit checked here
 };
 
 class FieldReader {
-public:
+  public:
     FieldReader(const BodyFields& fields, FieldErrors& errors) : fields_(fields), errors_(errors) {}
 
     // nullopt when missing (and not required), or invalid (error recorded).
@@ -43,7 +45,7 @@ public:
     std::optional<bool> boolean(std::string_view name, bool required = false);
     bool present(std::string_view name) const { return fields_.find(name) != nullptr; }
 
-private:
+  private:
     const BodyFields& fields_;
     FieldErrors& errors_;
 };

@@ -8,7 +8,7 @@
 namespace authd::http {
 
 class JsonWriter {
-public:
+  public:
     explicit JsonWriter(std::string& out) : out_(out) {}
 
     void begin_object() { open('{'); }
@@ -33,7 +33,7 @@ public:
         value(v);
     }
 
-private:
+  private:
     void separate();
     void open(char c);
     void close(char c);

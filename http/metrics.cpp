@@ -40,18 +40,22 @@ void append_line(std::string& out, const char* fmt, auto... args) {
 std::string Metrics::render(const Router& router) const {
     std::string out;
     auto route_name = [&](size_t r) -> std::string {
-        return r < router.route_count() && r < metric_routes ? router.route(r).pattern : "unmatched";
+        return r < router.route_count() && r < metric_routes ? router.route(r).pattern
+                                                             : "unmatched";
     };
     auto sum = [&](auto getter) {
         int64_t total = 0;
         for (const auto& l : loops_) total += getter(*l).load(std::memory_order_relaxed);
         return total;
     };
-    out += "# HELP authd_http_requests_total HTTP requests by route and status.\n"
-           "# TYPE authd_http_requests_total counter\n";
+    out +=
+        "# HELP authd_http_requests_total HTTP requests by route and status.\n"
+        "# TYPE authd_http_requests_total counter\n";
     for (size_t r = 0; r <= metric_routes; ++r) {
         for (size_t s = 0; s < tracked_statuses.size(); ++s) {
-            int64_t v = sum([&](const LoopMetrics& l) -> const std::atomic<int64_t>& { return l.requests_[r][s]; });
+            int64_t v = sum([&](const LoopMetrics& l) -> const std::atomic<int64_t>& {
+                return l.requests_[r][s];
+            });
             if (v == 0) continue;
             const char* status = tracked_statuses[s] ? nullptr : "other";
             if (status) {
@@ -63,35 +67,49 @@ std::string Metrics::render(const Router& router) const {
             }
         }
     }
-    out += "# HELP authd_http_request_duration_seconds Time from a parsed request to its queued response.\n"
-           "# TYPE authd_http_request_duration_seconds histogram\n";
+    out +=
+        "# HELP authd_http_request_duration_seconds Time from a parsed request to its queued "
+        "response.\n"
+        "# TYPE authd_http_request_duration_seconds histogram\n";
     for (size_t r = 0; r <= metric_routes; ++r) {
         int64_t cumulative = 0;
         std::string name = route_name(r);
         for (size_t b = 0; b <= latency_buckets.size(); ++b) {
-            cumulative += sum([&](const LoopMetrics& l) -> const std::atomic<int64_t>& { return l.latency_[r][b]; });
+            cumulative += sum([&](const LoopMetrics& l) -> const std::atomic<int64_t>& {
+                return l.latency_[r][b];
+            });
             if (cumulative == 0) continue;
             if (b < latency_buckets.size()) {
-                append_line(out, "authd_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lld\n",
-                            name.c_str(), latency_buckets[b], static_cast<long long>(cumulative));
+                append_line(
+                    out,
+                    "authd_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lld\n",
+                    name.c_str(), latency_buckets[b], static_cast<long long>(cumulative));
             } else {
-                append_line(out, "authd_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lld\n",
-                            name.c_str(), static_cast<long long>(cumulative));
+                append_line(
+                    out,
+                    "authd_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lld\n",
+                    name.c_str(), static_cast<long long>(cumulative));
             }
         }
         if (cumulative == 0) continue;
-        int64_t us = sum([&](const LoopMetrics& l) -> const std::atomic<int64_t>& { return l.latency_sum_us_[r]; });
-        append_line(out, "authd_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", name.c_str(), us / 1e6);
-        append_line(out, "authd_http_request_duration_seconds_count{route=\"%s\"} %lld\n", name.c_str(),
-                    static_cast<long long>(cumulative));
+        int64_t us = sum([&](const LoopMetrics& l) -> const std::atomic<int64_t>& {
+            return l.latency_sum_us_[r];
+        });
+        append_line(out, "authd_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                    name.c_str(), us / 1e6);
+        append_line(out, "authd_http_request_duration_seconds_count{route=\"%s\"} %lld\n",
+                    name.c_str(), static_cast<long long>(cumulative));
     }
-    out += "# HELP authd_connections_open Open client connections.\n# TYPE authd_connections_open gauge\n";
+    out +=
+        "# HELP authd_connections_open Open client connections.\n# TYPE authd_connections_open "
+        "gauge\n";
     append_line(out, "authd_connections_open %lld\n",
                 static_cast<long long>(sum([](const LoopMetrics& l) -> const std::atomic<int64_t>& {
                     return l.connections_open_;
                 })));
-    out += "# HELP authd_connections_accepted_total Accepted connections.\n"
-           "# TYPE authd_connections_accepted_total counter\n";
+    out +=
+        "# HELP authd_connections_accepted_total Accepted connections.\n"
+        "# TYPE authd_connections_accepted_total counter\n";
     append_line(out, "authd_connections_accepted_total %lld\n",
                 static_cast<long long>(sum([](const LoopMetrics& l) -> const std::atomic<int64_t>& {
                     return l.connections_total_;

@@ -22,7 +22,7 @@ struct HeaderSpan {
 };
 
 class Request {
-public:
+  public:
     static constexpr size_t max_params = 4;
 
     Method method = Method::other;
@@ -42,7 +42,9 @@ public:
     size_t header_count() const { return headers_.size(); }
 
     // Path parameters captured by the router, in pattern order.
-    std::string_view param(size_t i) const { return i < param_count_ ? params_[i] : std::string_view{}; }
+    std::string_view param(size_t i) const {
+        return i < param_count_ ? params_[i] : std::string_view{};
+    }
     size_t param_count() const { return param_count_; }
 
     // Per-loop application context, set by the server before dispatch.
@@ -64,7 +66,7 @@ public:
         param_count_ = n;
     }
 
-private:
+  private:
     std::string_view view(Span s) const { return {head_.data() + s.offset, s.length}; }
 
     std::string head_;  // request-target and header bytes, back to back

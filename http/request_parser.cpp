@@ -13,14 +13,22 @@ namespace {
 
 Method to_method(llhttp_method_t m) {
     switch (m) {
-        case HTTP_GET: return Method::get;
-        case HTTP_HEAD: return Method::head;
-        case HTTP_POST: return Method::post;
-        case HTTP_PUT: return Method::put;
-        case HTTP_PATCH: return Method::patch;
-        case HTTP_DELETE: return Method::del;
-        case HTTP_OPTIONS: return Method::options;
-        default: return Method::other;
+        case HTTP_GET:
+            return Method::get;
+        case HTTP_HEAD:
+            return Method::head;
+        case HTTP_POST:
+            return Method::post;
+        case HTTP_PUT:
+            return Method::put;
+        case HTTP_PATCH:
+            return Method::patch;
+        case HTTP_DELETE:
+            return Method::del;
+        case HTTP_OPTIONS:
+            return Method::options;
+        default:
+            return Method::other;
     }
 }
 
@@ -125,7 +133,8 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
     auto m = static_cast<llhttp_method_t>(p->method);
     r.method = to_method(m);
     r.method_text = llhttp_method_name(m);
-    bool has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
+    bool has_body =
+        (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > max_body_bytes) return s.fail(413);
     if (has_body && p->http_minor >= 1 && iequals(r.header("expect"), "100-continue")) {
         s.wants_continue_ = true;

@@ -24,7 +24,7 @@ struct ParseResult {
 };
 
 class RequestParser {
-public:
+  public:
     RequestParser();
     RequestParser(const RequestParser&) = delete;
     RequestParser& operator=(const RequestParser&) = delete;
@@ -46,7 +46,7 @@ public:
         return v;
     }
 
-private:
+  private:
     static int on_message_begin(llhttp_t* p);
     static int on_url(llhttp_t* p, const char* at, size_t len);
     static int on_header_field(llhttp_t* p, const char* at, size_t len);

@@ -42,19 +42,21 @@ struct RouteMatch {
 };
 
 class Router {
-public:
+  public:
     // Registers a handler; the pattern is written with its trailing slash, e.g.
     // "/api/auth/users/<int:id>/". Returns false for a malformed pattern.
     bool add(Method method, std::string_view pattern, Handler handler);
     bool add(Method m, std::string_view p, SyncHandler h) { return add(m, p, Handler{h, nullptr}); }
-    bool add(Method m, std::string_view p, AsyncHandler h) { return add(m, p, Handler{nullptr, h}); }
+    bool add(Method m, std::string_view p, AsyncHandler h) {
+        return add(m, p, Handler{nullptr, h});
+    }
 
     RouteMatch match(Method method, std::string_view path) const;
 
     size_t route_count() const { return routes_.size(); }
     const RouteEntry& route(size_t id) const { return routes_[id]; }
 
-private:
+  private:
     enum class SegmentKind : uint8_t { literal, int_param, str_param };
     struct Segment {
         SegmentKind kind;

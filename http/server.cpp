@@ -37,16 +37,21 @@ int open_listener(const std::string& host, uint16_t port, std::string& error) {
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || listen(fd, 4096) < 0) {
-        error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + std::strerror(errno);
+        error =
+            "cannot listen on " + host + ":" + std::to_string(port) + ": " + std::strerror(errno);
         close(fd);
         return -1;
     }
     return fd;
 }
 
-LoopServer::LoopServer(core::Loop& loop, const Router& router, const ServerConfig& config, LoopMetrics& metrics,
-                       void* app_context)
-    : loop_(loop), router_(router), config_(config), cors_(config.cors_origins), metrics_(metrics),
+LoopServer::LoopServer(core::Loop& loop, const Router& router, const ServerConfig& config,
+                       LoopMetrics& metrics, void* app_context)
+    : loop_(loop),
+      router_(router),
+      config_(config),
+      cors_(config.cors_origins),
+      metrics_(metrics),
       app_context_(app_context) {
     accept_completion_ = {&LoopServer::on_accept, this};
     sweep_timer_ = loop_.no_timer();
@@ -58,7 +63,8 @@ LoopServer::~LoopServer() {
 }
 
 bool LoopServer::start(std::string& error) {
-    if (!buffers_.init(loop_.ring(), 0, config_.recv_buffers, config_.recv_buffer_size, error)) return false;
+    if (!buffers_.init(loop_.ring(), 0, config_.recv_buffers, config_.recv_buffer_size, error))
+        return false;
     listen_fd_ = open_listener(config_.host, config_.port, error);
     if (listen_fd_ < 0) return false;
     arm_accept();

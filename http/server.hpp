@@ -38,9 +38,9 @@ struct TimeoutList {
 };
 
 class LoopServer {
-public:
-    LoopServer(core::Loop& loop, const Router& router, const ServerConfig& config, LoopMetrics& metrics,
-               void* app_context);
+  public:
+    LoopServer(core::Loop& loop, const Router& router, const ServerConfig& config,
+               LoopMetrics& metrics, void* app_context);
     ~LoopServer();
 
     // Opens the listener and arms accept and the timeout sweep.
@@ -65,7 +65,7 @@ public:
     TimeoutList& linger_timeouts() { return linger_timeouts_; }
     void connection_finished(Connection* c);
 
-private:
+  private:
     static void on_accept(core::Completion* c, int32_t res, uint32_t flags);
     void arm_accept();
     void sweep_timeouts();

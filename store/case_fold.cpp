@@ -6,7 +6,9 @@
 namespace authd::store {
 namespace {
 
-bool even(char32_t c) { return (c & 1) == 0; }
+bool even(char32_t c) {
+    return (c & 1) == 0;
+}
 
 // Lower case of one code point; U+0130 is handled by the caller (it folds to two).
 char32_t lower_bmp_latin(char32_t c) {
@@ -87,7 +89,9 @@ void put_utf8(std::string& out, char32_t c) {
     }
 }
 
-bool cont(unsigned char b) { return (b & 0xC0) == 0x80; }
+bool cont(unsigned char b) {
+    return (b & 0xC0) == 0x80;
+}
 
 // Decodes a well-formed multi-byte sequence at s[i]; 0 length when it is not one.
 size_t decode(std::string_view s, size_t i, char32_t& c) {

@@ -43,7 +43,7 @@ uint32_t crc_software(uint32_t crc, const unsigned char* p, size_t n) {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) uint32_t crc_hardware(uint32_t crc, const unsigned char* p,
-                                                         size_t n) {
+                                                        size_t n) {
     uint64_t c = crc;
     while (n >= 8) {
         uint64_t v;

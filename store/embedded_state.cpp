@@ -45,7 +45,9 @@ void EmbeddedState::apply(UserCreateRecord&& r) {
     if (r.mail) apply(MailPutRecord{std::move(*r.mail)});
 }
 
-void EmbeddedState::apply(UserPutRecord&& r) { apply_user(std::move(r.user)); }
+void EmbeddedState::apply(UserPutRecord&& r) {
+    apply_user(std::move(r.user));
+}
 
 void EmbeddedState::apply(UserDeleteRecord&& r) {
     users_.erase(r.id);

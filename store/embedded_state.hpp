@@ -23,7 +23,7 @@
 namespace authd::store {
 
 class EmbeddedState {
-public:
+  public:
     using Clock = std::function<int64_t()>;  // wall clock, microseconds since the epoch
 
     EmbeddedState(Journal& journal, Clock clock);
@@ -76,7 +76,7 @@ public:
     // store reports such an operation as unanswered, not as "nothing there".
     bool take_write_refused() { return std::exchange(write_refused_, false); }
 
-private:
+  private:
     struct FailureWindow {
         uint32_t count = 0;
         int64_t ends_us = 0;
@@ -114,8 +114,8 @@ private:
     std::unordered_map<std::string, Session> sessions_;  // by sid, until expired and compacted
     std::vector<AuditRecord> audits_;                    // in append order
     std::unordered_map<int64_t, std::vector<size_t>> audits_by_target_;
-    std::map<int64_t, OutboxMail> mails_;                // by id
-    std::set<std::pair<int64_t, int64_t>> mail_due_;     // (next_attempt_us, id)
+    std::map<int64_t, OutboxMail> mails_;             // by id
+    std::set<std::pair<int64_t, int64_t>> mail_due_;  // (next_attempt_us, id)
     std::unordered_map<std::string, FailureWindow> failures_;
     size_t failures_sweep_at_ = 1024;
 };

@@ -50,7 +50,9 @@ std::unique_ptr<Store> open_embedded_store(const std::string& dir, std::string& 
     return EmbeddedStore::open(dir, EmbeddedStoreOptions{}, error);
 }
 
-EmbeddedStore::~EmbeddedStore() { close(); }
+EmbeddedStore::~EmbeddedStore() {
+    close();
+}
 
 void EmbeddedStore::close() {
     if (closed_) return;
@@ -68,9 +70,14 @@ void EmbeddedStore::close() {
 
 EmbeddedStoreStats EmbeddedStore::stats() const {
     auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-    return {get(stats_.users),        get(stats_.sessions),   get(stats_.outbox),
-            get(stats_.journal_bytes), get(stats_.snapshot_bytes), get(stats_.batches),
-            get(stats_.operations),   get(stats_.compactions),
+    return {get(stats_.users),
+            get(stats_.sessions),
+            get(stats_.outbox),
+            get(stats_.journal_bytes),
+            get(stats_.snapshot_bytes),
+            get(stats_.batches),
+            get(stats_.operations),
+            get(stats_.compactions),
             stats_.failed.load(std::memory_order_relaxed)};
 }
 
@@ -139,7 +146,8 @@ void EmbeddedStore::maybe_compact() {
     if (journal_->failed()) return;
     uint64_t jb = journal_->journal_bytes();
     if (jb < next_compact_check_ || jb < options_.compact_min_bytes) return;
-    if (jb < options_.compact_max_bytes && jb < options_.compact_ratio * journal_->snapshot_bytes()) {
+    if (jb < options_.compact_max_bytes &&
+        jb < options_.compact_ratio * journal_->snapshot_bytes()) {
         return;
     }
     auto started = core::mono_now();
@@ -215,7 +223,9 @@ Task<bool> EmbeddedStore::create_session(Session session) {
 Task<RotateResult> EmbeddedStore::rotate_refresh(std::string sid, std::string presented_jti,
                                                  std::string new_jti, int64_t new_expires_at) {
     co_return co_await submit(
-        [&](EmbeddedState& s) { return s.rotate_refresh(sid, presented_jti, new_jti, new_expires_at); },
+        [&](EmbeddedState& s) {
+            return s.rotate_refresh(sid, presented_jti, new_jti, new_expires_at);
+        },
         RotateResult{});
 }
 
@@ -288,17 +298,19 @@ Task<bool> EmbeddedStore::ping() {
 void EmbeddedStore::append_metrics(std::string& out) const {
     EmbeddedStoreStats st = stats();
     auto gauge = [&out](const char* name, const char* help, uint64_t v) {
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
-               std::to_string(v) + "\n";
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
+               " " + std::to_string(v) + "\n";
     };
     gauge("authd_store_users", "Users in the embedded store.", st.users);
     gauge("authd_store_sessions", "Login sessions in the embedded store.", st.sessions);
     gauge("authd_store_outbox", "Mails waiting in the outbox.", st.outbox);
-    gauge("authd_store_journal_bytes", "Size of the journal since the last snapshot.", st.journal_bytes);
+    gauge("authd_store_journal_bytes", "Size of the journal since the last snapshot.",
+          st.journal_bytes);
     gauge("authd_store_snapshot_bytes", "Size of the last snapshot.", st.snapshot_bytes);
     gauge("authd_store_group_commits", "fdatasync calls that committed writes.", st.batches);
     gauge("authd_store_compactions", "Snapshots written.", st.compactions);
-    gauge("authd_store_failed", "1 when a write failed to sync and the store refuses writes.", st.failed ? 1 : 0);
+    gauge("authd_store_failed", "1 when a write failed to sync and the store refuses writes.",
+          st.failed ? 1 : 0);
 }
 
 }  // namespace authd::store

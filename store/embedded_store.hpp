@@ -51,14 +51,14 @@ struct EmbeddedStoreStats {
     uint64_t outbox = 0;
     uint64_t journal_bytes = 0;
     uint64_t snapshot_bytes = 0;
-    uint64_t batches = 0;      // group commits (fdatasync calls that had data)
+    uint64_t batches = 0;  // group commits (fdatasync calls that had data)
     uint64_t operations = 0;
     uint64_t compactions = 0;
     bool failed = false;
 };
 
 class EmbeddedStore final : public Store {
-public:
+  public:
     // Opens DIR (see Journal::open), replays it and starts the writer thread.
     static std::unique_ptr<EmbeddedStore> open(const std::string& dir,
                                                const EmbeddedStoreOptions& options,
@@ -105,22 +105,22 @@ public:
     // Tests only: the writer's next sync fails (as a full or failing disk would).
     void simulate_sync_failure() { journal_->simulate_sync_failure(); }
 
-private:
+  private:
     // One queued operation. Lives inside the awaiting coroutine's frame.
     struct Op : core::MpscNode {
         virtual void execute(EmbeddedState& state) = 0;
-        virtual void fail() = 0;  // replaces the result with the failure value
+        virtual void fail() = 0;     // replaces the result with the failure value
         core::Loop* loop = nullptr;  // where to resume; nullptr: resume on the writer
         std::coroutine_handle<> waiter;
         bool wrote = false;
 
-    protected:
+      protected:
         ~Op() = default;
     };
 
     template <class R, class F>
     class Call final : public Op {
-    public:
+      public:
         Call(EmbeddedStore* store, F fn, R failure)
             : store_(store), fn_(std::move(fn)), failure_(std::move(failure)) {}
         bool await_ready() const noexcept { return false; }
@@ -144,7 +144,7 @@ private:
             result_.emplace(std::move(failure_));
         }
 
-    private:
+      private:
         EmbeddedStore* store_;
         F fn_;
         R failure_;
@@ -174,14 +174,14 @@ private:
     std::atomic<uint32_t> wake_{0};  // 1 once work was pushed since the writer last looked
     std::atomic<bool> stopping_{false};
     std::atomic<bool> accepting_{true};
-    std::vector<Op*> deferred_;  // writer only: answered after the batch's sync
+    std::vector<Op*> deferred_;        // writer only: answered after the batch's sync
     uint64_t next_compact_check_ = 0;  // writer only: journal size before which not to retry
     std::thread writer_;
     bool closed_ = false;
 
     struct AtomicStats {
-        std::atomic<uint64_t> users{0}, sessions{0}, outbox{0}, journal_bytes{0},
-            snapshot_bytes{0}, batches{0}, operations{0}, compactions{0};
+        std::atomic<uint64_t> users{0}, sessions{0}, outbox{0}, journal_bytes{0}, snapshot_bytes{0},
+            batches{0}, operations{0}, compactions{0};
         std::atomic<bool> failed{false};
     } stats_;
 };

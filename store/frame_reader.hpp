@@ -8,7 +8,7 @@
 namespace authd::store {
 
 class FrameReader {
-public:
+  public:
     enum class Status { record, end, bad };
 
     // Reads frames of the file `fd` from byte `start` up to `end` (the file size).
@@ -22,7 +22,7 @@ public:
     uint64_t frame_offset() const { return frame_offset_; }
     int io_error() const { return io_error_; }
 
-private:
+  private:
     bool ensure(size_t n);  // at least n unread bytes buffered (false at end of file)
 
     int fd_;

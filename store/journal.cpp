@@ -51,7 +51,7 @@ void fsync_parent(const std::string& dir) {
 
 // Buffers snapshot frames and writes them behind the header; remembers the first error.
 class SnapshotWriter final : public RecordSink {
-public:
+  public:
     explicit SnapshotWriter(int fd) : fd_(fd) {}
     void add(std::string_view record) override {
         if (error_ != 0) return;
@@ -74,7 +74,7 @@ public:
     uint64_t count() const { return count_; }
     uint64_t body_bytes() const { return offset_ - jf::snapshot_header_bytes; }
 
-private:
+  private:
     int fd_;
     uint64_t offset_ = jf::snapshot_header_bytes;
     uint64_t count_ = 0;
@@ -138,7 +138,8 @@ bool Journal::lock(std::string& error) {
     }
     std::string pid = std::to_string(getpid()) + "\n";
     if (ftruncate(lock_fd_, 0) != 0 || write_all_at(lock_fd_, pid.data(), pid.size(), 0) != 0) {
-        core::log_warn("store", "cannot write the pid into the lock file", {{"file", path(lock_name)}});
+        core::log_warn("store", "cannot write the pid into the lock file",
+                       {{"file", path(lock_name)}});
     }
     return true;
 }
@@ -254,8 +255,7 @@ bool Journal::replay(const std::function<bool(std::string_view)>& fn, std::strin
     return replay_journal(fn, error);
 }
 
-bool Journal::replay_snapshot(const std::function<bool(std::string_view)>& fn,
-                              std::string& error) {
+bool Journal::replay_snapshot(const std::function<bool(std::string_view)>& fn, std::string& error) {
     int fd = openat(dir_fd_, snapshot_name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         error = sys_error("cannot open", path(snapshot_name), errno);
@@ -275,8 +275,8 @@ bool Journal::replay_snapshot(const std::function<bool(std::string_view)>& fn,
     FrameReader::Status status;
     while ((status = reader.next(record)) == FrameReader::Status::record) {
         if (!fn(record)) {
-            error = "snapshot record at offset " + std::to_string(reader.frame_offset()) +
-                    " of " + path(snapshot_name) + " cannot be applied";
+            error = "snapshot record at offset " + std::to_string(reader.frame_offset()) + " of " +
+                    path(snapshot_name) + " cannot be applied";
             ::close(fd);
             return false;
         }
@@ -298,8 +298,7 @@ bool Journal::replay_snapshot(const std::function<bool(std::string_view)>& fn,
     return true;
 }
 
-bool Journal::replay_journal(const std::function<bool(std::string_view)>& fn,
-                             std::string& error) {
+bool Journal::replay_journal(const std::function<bool(std::string_view)>& fn, std::string& error) {
     FrameReader reader(journal_fd_, jf::journal_header_bytes, journal_size_, max_record_bytes);
     std::string_view record;
     FrameReader::Status status;
@@ -350,10 +349,10 @@ bool Journal::append(std::string_view record) {
 bool Journal::sync() {
     if (failed_) return false;
     if (buffer_.empty()) return true;
-    int err = fail_next_sync_.exchange(false) ? EIO
-                                              : write_all_at(journal_fd_, buffer_.data(),
-                                                             buffer_.size(),
-                                                             static_cast<off_t>(journal_size_));
+    int err = fail_next_sync_.exchange(false)
+                  ? EIO
+                  : write_all_at(journal_fd_, buffer_.data(), buffer_.size(),
+                                 static_cast<off_t>(journal_size_));
     if (err == 0) {
         journal_size_ += buffer_.size();
         if (fdatasync(journal_fd_) != 0) err = errno;
@@ -388,15 +387,16 @@ bool Journal::compact(const std::function<void(RecordSink&)>& write_all) {
         // The published snapshot makes the old journal stale: appending to it would lose
         // records at the next open, so stop accepting writes instead.
         failed_ = true;
-        core::log_error("store", "cannot start a new journal after compaction; the store "
-                                 "refuses writes until restarted", {{"error", error}});
+        core::log_error("store",
+                        "cannot start a new journal after compaction; the store "
+                        "refuses writes until restarted",
+                        {{"error", error}});
         return false;
     }
     return true;
 }
 
-bool Journal::write_snapshot(uint64_t generation,
-                             const std::function<void(RecordSink&)>& write_all,
+bool Journal::write_snapshot(uint64_t generation, const std::function<void(RecordSink&)>& write_all,
                              std::string& error) {
     int fd = openat(dir_fd_, snapshot_tmp_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -407,7 +407,8 @@ bool Journal::write_snapshot(uint64_t generation,
     write_all(writer);
     int err = writer.flush() ? 0 : writer.error();
     if (err == 0) {
-        std::string head = jf::encode_snapshot_header({generation, writer.count(), writer.body_bytes()});
+        std::string head =
+            jf::encode_snapshot_header({generation, writer.count(), writer.body_bytes()});
         err = write_all_at(fd, head.data(), head.size(), 0);
         if (err == 0 && fsync(fd) != 0) err = errno;
     }
@@ -429,8 +430,10 @@ bool Journal::write_snapshot(uint64_t generation,
         // safe to append to any more.
         failed_ = true;
         error = sys_error("cannot fsync", dir_, errno);
-        core::log_error("store", "compaction could not make the snapshot durable; the store "
-                                 "refuses writes until restarted", {{"error", error}});
+        core::log_error("store",
+                        "compaction could not make the snapshot durable; the store "
+                        "refuses writes until restarted",
+                        {{"error", error}});
         return false;
     }
     snapshot_size_ = jf::snapshot_header_bytes + writer.body_bytes();

@@ -24,13 +24,13 @@ namespace authd::store {
 
 // Receives every live record while a snapshot is written. Errors are reported by compact().
 class RecordSink {
-public:
+  public:
     virtual ~RecordSink() = default;
     virtual void add(std::string_view record) = 0;
 };
 
 class Journal {
-public:
+  public:
     static constexpr uint32_t max_record_bytes = 1u << 20;
     // Never more than this many bytes are written but not yet fdatasync()ed: append() syncs
     // early rather than exceed it. Recovery relies on it to tell a torn tail (always within
@@ -40,9 +40,9 @@ public:
     // Steps of compact(), for tests that simulate a crash right after one of them.
     enum class Step {
         none,
-        snapshot_written,   // snapshot.tmp complete and fsynced, not yet renamed
-        snapshot_renamed,   // snapshot replaced and DIR fsynced; old journal still in place
-        journal_written,    // journal.tmp complete and fsynced, not yet renamed
+        snapshot_written,  // snapshot.tmp complete and fsynced, not yet renamed
+        snapshot_renamed,  // snapshot replaced and DIR fsynced; old journal still in place
+        journal_written,   // journal.tmp complete and fsynced, not yet renamed
     };
 
     // Creates DIR (0700) if missing, takes DIR/LOCK (fails with "store directory DIR is in
@@ -87,7 +87,7 @@ public:
     // Tests only, any thread: the next sync() fails as a failed write would.
     void simulate_sync_failure() { fail_next_sync_.store(true); }
 
-private:
+  private:
     Journal() = default;
     bool lock(std::string& error);
     bool check_snapshot(std::string& error);

@@ -7,7 +7,7 @@ namespace authd::store {
 namespace {
 
 class Writer {
-public:
+  public:
     explicit Writer(std::string& out, RecordType type) : out_(out) {
         out_.clear();
         u8(static_cast<uint8_t>(type));
@@ -25,13 +25,13 @@ public:
         out_.append(s);
     }
 
-private:
+  private:
     std::string& out_;
 };
 
 // Every read past the end yields a zero value and clears ok(); callers check ok() once.
 class Reader {
-public:
+  public:
     explicit Reader(std::string_view in) : in_(in) {}
     uint8_t u8() { return need(1) ? static_cast<uint8_t>(in_[pos_++]) : 0; }
     uint32_t u32() {
@@ -64,7 +64,7 @@ public:
     bool finished() const { return ok_ && pos_ == in_.size(); }
     void fail() { ok_ = false; }
 
-private:
+  private:
     bool need(size_t n) {
         if (!ok_ || in_.size() - pos_ < n) {
             ok_ = false;
@@ -153,8 +153,10 @@ std::optional<Record> read_body(RecordType type, Reader& r) {
             if (r.boolean()) c.mail = read_mail(r);
             return c;
         }
-        case RecordType::user_put: return UserPutRecord{read_user(r)};
-        case RecordType::user_delete: return UserDeleteRecord{r.i64()};
+        case RecordType::user_put:
+            return UserPutRecord{read_user(r)};
+        case RecordType::user_delete:
+            return UserDeleteRecord{r.i64()};
         case RecordType::session_put: {
             SessionPutRecord s;
             s.session.sid = r.str();
@@ -173,7 +175,8 @@ std::optional<Record> read_body(RecordType type, Reader& r) {
             a.audit.reason = r.str();
             return a;
         }
-        case RecordType::mail_put: return MailPutRecord{read_mail(r)};
+        case RecordType::mail_put:
+            return MailPutRecord{read_mail(r)};
         case RecordType::mail_retry: {
             MailRetryRecord m;
             m.id = r.i64();
@@ -181,7 +184,8 @@ std::optional<Record> read_body(RecordType type, Reader& r) {
             m.next_attempt_us = r.i64();
             return m;
         }
-        case RecordType::mail_delete: return MailDeleteRecord{r.i64()};
+        case RecordType::mail_delete:
+            return MailDeleteRecord{r.i64()};
     }
     return std::nullopt;
 }

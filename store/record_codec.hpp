@@ -55,9 +55,9 @@ struct MailDeleteRecord {
     int64_t id = 0;
 };
 
-using Record = std::variant<MetaRecord, UserCreateRecord, UserPutRecord, UserDeleteRecord,
-                            SessionPutRecord, AuditAppendRecord, MailPutRecord, MailRetryRecord,
-                            MailDeleteRecord>;
+using Record =
+    std::variant<MetaRecord, UserCreateRecord, UserPutRecord, UserDeleteRecord, SessionPutRecord,
+                 AuditAppendRecord, MailPutRecord, MailRetryRecord, MailDeleteRecord>;
 
 // Each encoder replaces the contents of `out` with one record.
 void encode_meta(std::string& out, const MetaRecord& m);

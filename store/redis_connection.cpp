@@ -171,9 +171,9 @@ void RedisConnection::follow_moved(std::string_view error) {
     std::optional<RedisRedirect> moved = parse_moved(error);
     if (!moved) {
         if (!moved_malformed_logged_) {
-            core::log_warn("redis", "ignoring a malformed Redis Cluster MOVED reply",
-                           {{"error", error.substr(0, 120)},
-                            {"address", format_redis_address(address_)}});
+            core::log_warn(
+                "redis", "ignoring a malformed Redis Cluster MOVED reply",
+                {{"error", error.substr(0, 120)}, {"address", format_redis_address(address_)}});
         }
         moved_malformed_logged_ = true;
         return;

@@ -159,8 +159,8 @@ class RedisConnection {
     static void on_reply_cb(redisAsyncContext* ac, void* reply, void* privdata);
 
     std::shared_ptr<const RedisEndpoint> endpoint_;
-    RedisAddress address_;              // where ctx_ connects (endpoint_->target() then)...
-    uint64_t target_gen_ = 0;           // ...and endpoint_->target_generation() then
+    RedisAddress address_;     // where ctx_ connects (endpoint_->target() then)...
+    uint64_t target_gen_ = 0;  // ...and endpoint_->target_generation() then
     bool moved_malformed_logged_ = false;
     redisAsyncContext* ctx_ = nullptr;  // nullptr: disconnected
     bool connected_ = false;            // the TCP connect of ctx_ completed

@@ -142,11 +142,11 @@ void RedisEndpoint::forget_redirect(const RedisAddress& failed) const {
         redirected_.reset();
         target_gen_.fetch_add(1, std::memory_order_acq_rel);
     }
-    core::log_warn("redis",
-                   "cannot reach the Redis Cluster node authd was redirected to; asking the "
-                   "configured node again",
-                   {{"unreachable", format_redis_address(failed)},
-                    {"seed", format_redis_address(seed())}});
+    core::log_warn(
+        "redis",
+        "cannot reach the Redis Cluster node authd was redirected to; asking the "
+        "configured node again",
+        {{"unreachable", format_redis_address(failed)}, {"seed", format_redis_address(seed())}});
 }
 
 std::optional<RedisUrl> parse_redis_url(std::string_view url, std::string& error) {

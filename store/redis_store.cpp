@@ -399,7 +399,8 @@ Task<std::optional<User>> RedisStore::update_user(int64_t id, UserPatch p) {
     a.add(bool_digit(p.last_name.has_value())).add(p.last_name ? search_field(*p.last_name) : "");
     a.add(p.role ? role_digit(*p.role) : "").add(p.is_active ? bool_digit(*p.is_active) : "");
     a.add(bool_digit(p.bump_token_version)).add(bool_digit(more_than_login));
-    a.add(bool_digit(p.if_password_hash.has_value())).add(p.if_password_hash ? *p.if_password_hash : "");
+    a.add(bool_digit(p.if_password_hash.has_value()))
+        .add(p.if_password_hash ? *p.if_password_hash : "");
     if (p.email) a.add("email").add(*p.email);
     if (p.first_name) a.add("first_name").add(*p.first_name);
     if (p.last_name) a.add("last_name").add(*p.last_name);

@@ -171,8 +171,8 @@ bool mentions_cluster(std::string_view text) {
 std::unique_ptr<SyncRedis> connect_sync(const RedisEndpoint& endpoint, core::Millis timeout,
                                         std::string& error) {
     RedisAddress where = endpoint.target();
-    std::string shown = where == endpoint.seed() ? redacted_redis_url(endpoint.url)
-                                                 : format_redis_address(where);
+    std::string shown =
+        where == endpoint.seed() ? redacted_redis_url(endpoint.url) : format_redis_address(where);
     auto redis = std::make_unique<SyncRedis>(where, shown, timeout);
     if (!redis->connected(error)) return nullptr;
     const RedisUrl& u = endpoint.url;
@@ -210,7 +210,8 @@ std::optional<Epoch> read_epoch(SyncRedis& redis, std::string& error) {
     ReplyPtr got = redis.run({"GET", std::string(redis_epoch_key)}, error);
     if (!got) return std::nullopt;
     if (got->type != REDIS_REPLY_STRING) {
-        error = "Redis at " + redis.shown() + " lost the store's epoch key while authd was starting";
+        error =
+            "Redis at " + redis.shown() + " lost the store's epoch key while authd was starting";
         return std::nullopt;
     }
     out.value.assign(got->str, got->len);
@@ -266,7 +267,8 @@ std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const Redis
     if (!resolve_redis_host(endpoint->url, error)) return nullptr;
 
     Epoch opened;
-    std::unique_ptr<SyncRedis> owner = open_at_owner(*endpoint, options.open_timeout, opened, error);
+    std::unique_ptr<SyncRedis> owner =
+        open_at_owner(*endpoint, options.open_timeout, opened, error);
     if (!owner) return nullptr;
     SyncRedis& redis = *owner;
     const bool created = opened.created;

@@ -134,8 +134,10 @@ std::optional<std::string> load_or_create_secret_key(const std::string& dir, std
         int err = create_key_file(dir, path, error);
         if (err == EEXIST) continue;  // another process created it: read theirs
         if (err != 0) return std::nullopt;
-        core::log_warn("store", "generated a new secret key; set AUTHD_SECRET_KEY to manage it "
-                                "yourself", {{"file", path}});
+        core::log_warn("store",
+                       "generated a new secret key; set AUTHD_SECRET_KEY to manage it "
+                       "yourself",
+                       {{"file", path}});
     }
     error = "secret key " + path + " vanished while being created";
     return std::nullopt;

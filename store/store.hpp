@@ -24,7 +24,7 @@ using MailComposer = core::UniqueFunction<std::optional<OutboxMail>(const User&)
 // Receives validation-state changes made by OTHER instances sharing the store (Redis
 // pub/sub). Called on any thread; implementations forward to every loop.
 class ChangeListener {
-public:
+  public:
     virtual ~ChangeListener() = default;
     virtual void on_session_revoked(const std::string& sid, int64_t expires_at) = 0;
     virtual void on_token_version(int64_t user_id, uint32_t version) = 0;
@@ -41,7 +41,7 @@ bool last_call_failed();
 void set_last_call_failed(bool failed);  // backends: as each call completes, on the caller's thread
 
 class Store {
-public:
+  public:
     virtual ~Store() = default;
 
     // Optional: the embedded store serves one process and never calls it.

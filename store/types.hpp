@@ -13,7 +13,7 @@ enum class Role : uint8_t { client = 0, agent = 1, super_user = 2 };
 
 // Times are microseconds since the Unix epoch; 0 means "never" where noted.
 struct User {
-    int64_t id = 0;  // > 0, assigned in increasing order, never reused
+    int64_t id = 0;        // > 0, assigned in increasing order, never reused
     std::string username;  // unique case-insensitively
     std::string email;     // unique case-insensitively; domain stored lower-cased
     std::string first_name, last_name, phone_number, address;
@@ -94,8 +94,8 @@ struct RevokeResult {
 };
 
 struct LoginFailures {
-    uint32_t count = 0;        // failures in the current window
-    int64_t retry_after = 0;   // seconds until the window ends (0 when no window)
+    uint32_t count = 0;       // failures in the current window
+    int64_t retry_after = 0;  // seconds until the window ends (0 when no window)
 };
 
 struct AuditRecord {
@@ -118,7 +118,7 @@ struct OutboxMail {
 
 // What every loop keeps in memory to validate tokens without touching the store.
 struct ValidationState {
-    std::vector<std::pair<int64_t, uint32_t>> token_versions;      // user id -> version
+    std::vector<std::pair<int64_t, uint32_t>> token_versions;       // user id -> version
     std::vector<std::pair<std::string, int64_t>> revoked_sessions;  // sid -> expires_at (s)
 };
 

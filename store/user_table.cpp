@@ -125,8 +125,8 @@ void UserTable::put(User user) {
         // Most updates (last_login, flags, password) touch neither keys nor search text.
         const User& old = users_[i];
         keys_changed = old.username != user.username || old.email != user.email;
-        text_changed = keys_changed || old.first_name != user.first_name ||
-                       old.last_name != user.last_name;
+        text_changed =
+            keys_changed || old.first_name != user.first_name || old.last_name != user.last_name;
         if (keys_changed) unindex_keys(old);
     } else {
         meta_[i].alive = true;

@@ -13,7 +13,7 @@
 namespace authd::store {
 
 class UserTable {
-public:
+  public:
     size_t size() const { return live_; }
     const User* find(int64_t id) const;
     const User* find_by_username(const std::string& folded) const;  // key: fold_case(name)
@@ -34,7 +34,7 @@ public:
         }
     }
 
-private:
+  private:
     static constexpr size_t npos = static_cast<size_t>(-1);
     struct Meta {
         int64_t id;

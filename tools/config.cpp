@@ -12,13 +12,13 @@ namespace {
 
 using Setter = std::function<std::optional<std::string>(Config&, const std::string&)>;
 
-std::optional<std::string> parse_int(const std::string& name, const std::string& v, int64_t min, int64_t max,
-                                     int64_t& out) {
+std::optional<std::string> parse_int(const std::string& name, const std::string& v, int64_t min,
+                                     int64_t max, int64_t& out) {
     int64_t n = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc() || end != v.data() + v.size() || n < min || n > max) {
-        return name + " must be an integer between " + std::to_string(min) + " and " + std::to_string(max) +
-               ", got '" + v + "'";
+        return name + " must be an integer between " + std::to_string(min) + " and " +
+               std::to_string(max) + ", got '" + v + "'";
     }
     out = n;
     return std::nullopt;
@@ -37,7 +37,8 @@ Setter string_setting(std::string Config::*field) {
 
 std::optional<std::string> parse_listen(Config& c, const std::string& v) {
     size_t colon = v.rfind(':');
-    if (colon == std::string::npos || colon == 0) return "AUTHD_LISTEN must be host:port, got '" + v + "'";
+    if (colon == std::string::npos || colon == 0)
+        return "AUTHD_LISTEN must be host:port, got '" + v + "'";
     int64_t port = 0;
     if (auto err = parse_int("AUTHD_LISTEN port", v.substr(colon + 1), 1, 65535, port)) return err;
     c.listen_host = v.substr(0, colon);
@@ -62,7 +63,8 @@ std::vector<std::string> split_origins(const std::string& v) {
     size_t start = 0;
     while (start <= v.size()) {
         size_t comma = v.find(',', start);
-        std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::string item =
+            v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         while (!item.empty() && item.front() == ' ') item.erase(item.begin());
         while (!item.empty() && item.back() == ' ') item.pop_back();
         while (!item.empty() && item.back() == '/') item.pop_back();
@@ -94,12 +96,14 @@ const std::map<std::string, Setter>& settings() {
          }},
         {"AUTHD_SECRET_KEY",
          [](Config& c, const std::string& v) -> std::optional<std::string> {
-             if (v.size() < 32) return std::string("AUTHD_SECRET_KEY must be at least 32 characters long");
+             if (v.size() < 32)
+                 return std::string("AUTHD_SECRET_KEY must be at least 32 characters long");
              c.secret_key = v;
              return std::nullopt;
          }},
         {"AUTHD_ACCESS_TTL", int_setting("AUTHD_ACCESS_TTL", &Config::access_ttl, 1, 86400 * 30)},
-        {"AUTHD_REFRESH_TTL", int_setting("AUTHD_REFRESH_TTL", &Config::refresh_ttl, 1, 86400 * 365)},
+        {"AUTHD_REFRESH_TTL",
+         int_setting("AUTHD_REFRESH_TTL", &Config::refresh_ttl, 1, 86400 * 365)},
         {"AUTHD_LINK_TTL", int_setting("AUTHD_LINK_TTL", &Config::link_ttl, 1, 86400 * 365)},
         {"AUTHD_PUBLIC_URL",
          [](Config& c, const std::string& v) -> std::optional<std::string> {
@@ -113,14 +117,17 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_SMTP_URL",
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              if (!v.empty() && !v.starts_with("smtp://") && !v.starts_with("smtps://")) {
-                 return "AUTHD_SMTP_URL must be smtp://host:port or smtps://host:port, got '" + v + "'";
+                 return "AUTHD_SMTP_URL must be smtp://host:port or smtps://host:port, got '" + v +
+                        "'";
              }
              c.smtp_url = v;
              return std::nullopt;
          }},
         {"AUTHD_EMAIL_FROM", string_setting(&Config::email_from)},
         {"AUTHD_REQUIRE_APPROVAL",
-         [](Config& c, const std::string& v) { return parse_bool("AUTHD_REQUIRE_APPROVAL", v, c.require_approval); }},
+         [](Config& c, const std::string& v) {
+             return parse_bool("AUTHD_REQUIRE_APPROVAL", v, c.require_approval);
+         }},
         {"AUTHD_CORS_ORIGINS",
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              c.cors_origins = split_origins(v);
@@ -129,13 +136,16 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_SUPERUSER_USERNAME", string_setting(&Config::superuser_username)},
         {"AUTHD_SUPERUSER_EMAIL", string_setting(&Config::superuser_email)},
         {"AUTHD_SUPERUSER_PASSWORD", string_setting(&Config::superuser_password)},
-        {"AUTHD_HEADER_TIMEOUT", int_setting("AUTHD_HEADER_TIMEOUT", &Config::header_timeout, 1, 3600)},
+        {"AUTHD_HEADER_TIMEOUT",
+         int_setting("AUTHD_HEADER_TIMEOUT", &Config::header_timeout, 1, 3600)},
         {"AUTHD_IDLE_TIMEOUT", int_setting("AUTHD_IDLE_TIMEOUT", &Config::idle_timeout, 1, 86400)},
-        {"AUTHD_LOGIN_MAX_FAILURES", int_setting("AUTHD_LOGIN_MAX_FAILURES", &Config::login_max_failures, 1, 1000000)},
+        {"AUTHD_LOGIN_MAX_FAILURES",
+         int_setting("AUTHD_LOGIN_MAX_FAILURES", &Config::login_max_failures, 1, 1000000)},
         {"AUTHD_HASH_THREADS", int_setting("AUTHD_HASH_THREADS", &Config::hash_threads, 0, 256)},
         {"AUTHD_HASH_QUEUE", int_setting("AUTHD_HASH_QUEUE", &Config::hash_queue, 1, 1000000)},
         {"AUTHD_ARGON2_OPS", int_setting("AUTHD_ARGON2_OPS", &Config::argon2_ops, 1, 100)},
-        {"AUTHD_ARGON2_MEMORY_KIB", int_setting("AUTHD_ARGON2_MEMORY_KIB", &Config::argon2_memory_kib, 8, 4 * 1024 * 1024)},
+        {"AUTHD_ARGON2_MEMORY_KIB",
+         int_setting("AUTHD_ARGON2_MEMORY_KIB", &Config::argon2_memory_kib, 8, 4 * 1024 * 1024)},
         {"AUTHD_LOG_LEVEL",
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              if (v != "debug" && v != "info" && v != "warn" && v != "error") {
@@ -151,7 +161,8 @@ const std::map<std::string, Setter>& settings() {
 // --access-ttl → AUTHD_ACCESS_TTL
 std::string variable_for_flag(std::string_view flag) {
     std::string name = "AUTHD_";
-    for (char ch : flag) name += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (char ch : flag)
+        name += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     return name;
 }
 

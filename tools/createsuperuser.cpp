@@ -43,14 +43,16 @@ int run_createsuperuser(const Config& config) {
         auto first = prompt_password("Password: ");
         auto second = first ? prompt_password("Password (again): ") : std::nullopt;
         if (!first || !second) {
-            std::fprintf(stderr, "authd: no password: set AUTHD_SUPERUSER_PASSWORD or run in a terminal\n");
+            std::fprintf(stderr,
+                         "authd: no password: set AUTHD_SUPERUSER_PASSWORD or run in a terminal\n");
             return 2;
         }
         if (*first != *second) {
             std::fprintf(stderr, "authd: the passwords do not match; nothing was changed\n");
             return 1;
         }
-        auto problems = auth::validate_password(*first, {config.cli_username, config.cli_email, "", ""});
+        auto problems =
+            auth::validate_password(*first, {config.cli_username, config.cli_email, "", ""});
         if (!problems.empty()) {
             for (const auto& p : problems) std::fprintf(stderr, "authd: %s\n", p.c_str());
             return 1;

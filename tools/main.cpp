@@ -13,8 +13,8 @@ int main(int argc, char** argv, char** envp) {
         return help ? 0 : 2;
     }
     using authd::core::LogLevel;
-    authd::core::set_log_level(config.log_level == "debug"  ? LogLevel::debug
-                               : config.log_level == "warn" ? LogLevel::warn
+    authd::core::set_log_level(config.log_level == "debug"   ? LogLevel::debug
+                               : config.log_level == "warn"  ? LogLevel::warn
                                : config.log_level == "error" ? LogLevel::error
                                                              : LogLevel::info);
     if (config.command == "createsuperuser") return authd::tools::run_createsuperuser(config);

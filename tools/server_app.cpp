@@ -69,7 +69,8 @@ void drain_and_stop(core::LoopGroup& loops, std::vector<std::unique_ptr<http::Lo
     std::atomic<size_t> drained{0};
     for (size_t i = 0; i < servers.size(); ++i) {
         http::LoopServer* server = servers[i].get();
-        loops.loop(i).post([server, &drained] { server->begin_shutdown([&drained] { drained.fetch_add(1); }); });
+        loops.loop(i).post(
+            [server, &drained] { server->begin_shutdown([&drained] { drained.fetch_add(1); }); });
     }
     if (services.outbox) services.outbox->stop();
     auto deadline = core::mono_now() + drain_timeout + core::Millis(5000);
@@ -78,7 +79,8 @@ void drain_and_stop(core::LoopGroup& loops, std::vector<std::unique_ptr<http::Lo
         if (drained.load() == servers.size() && outbox_idle) break;
         std::this_thread::sleep_for(core::Millis(10));
     }
-    if (drained.load() != servers.size()) core::log_warn("shutdown", "drain timed out; stopping anyway");
+    if (drained.load() != servers.size())
+        core::log_warn("shutdown", "drain timed out; stopping anyway");
     for (size_t i = 0; i < servers.size(); ++i) {
         core::Loop* loop = &loops.loop(i);
         auto* slot = &servers[i];
@@ -117,11 +119,12 @@ int run_server(const Config& config) {
     auth::Services services(auth_settings(config), *key, hash_params);
     auth::common_password_count();  // inflate the list now, not on the first signup
 
-    unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+    unsigned threads =
+        config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
     // Half the loops by default: under a login flood the hash workers then take at most about
     // a third of the CPU from the loops, so validation keeps its latency (bench/login_flood.sh).
-    unsigned hash_threads =
-        config.hash_threads ? static_cast<unsigned>(config.hash_threads) : std::max(1u, threads / 2);
+    unsigned hash_threads = config.hash_threads ? static_cast<unsigned>(config.hash_threads)
+                                                : std::max(1u, threads / 2);
     // Declared after the loops so it is destroyed first: its finished jobs post to them.
     core::LoopGroup loops;
     core::BlockingPool hash_pool(hash_threads, static_cast<size_t>(config.hash_queue));
@@ -136,16 +139,19 @@ int run_server(const Config& config) {
     services.router = &router;
     metrics.add_source([&store](std::string& out) { store->append_metrics(out); });
     metrics.add_source([&hash_pool](std::string& out) {
-        out += "# HELP authd_hash_pool_queued Password-hashing jobs waiting for a worker.\n"
-               "# TYPE authd_hash_pool_queued gauge\nauthd_hash_pool_queued " +
-               std::to_string(hash_pool.queued()) + "\n# TYPE authd_hash_pool_capacity gauge\nauthd_hash_pool_capacity " +
-               std::to_string(hash_pool.capacity()) + "\n";
+        out +=
+            "# HELP authd_hash_pool_queued Password-hashing jobs waiting for a worker.\n"
+            "# TYPE authd_hash_pool_queued gauge\nauthd_hash_pool_queued " +
+            std::to_string(hash_pool.queued()) +
+            "\n# TYPE authd_hash_pool_capacity gauge\nauthd_hash_pool_capacity " +
+            std::to_string(hash_pool.capacity()) + "\n";
     });
 
     if (!config.superuser_username.empty() && !config.superuser_email.empty() &&
         !config.superuser_password.empty()) {
         auto hash = services.hasher.hash(config.superuser_password);
-        auto err = hash ? ensure_superuser(*store, config.superuser_username, config.superuser_email, *hash)
+        auto err = hash ? ensure_superuser(*store, config.superuser_username,
+                                           config.superuser_email, *hash)
                         : std::optional<std::string>("hashing the superuser password failed");
         if (err) {
             core::log_error("startup", *err);
@@ -169,7 +175,8 @@ int run_server(const Config& config) {
     // Each loop builds its server on its own thread: the ring belongs to that thread.
     auto init_loop = [&](core::Loop& loop, std::string& why) {
         size_t i = static_cast<size_t>(loop.index());
-        servers[i] = std::make_unique<http::LoopServer>(loop, router, sc, metrics.loop(i), services.contexts[i].get());
+        servers[i] = std::make_unique<http::LoopServer>(loop, router, sc, metrics.loop(i),
+                                                        services.contexts[i].get());
         return servers[i]->start(why);
     };
     if (!loops.start(threads, 4096, init_loop, error)) {
@@ -188,7 +195,8 @@ int run_server(const Config& config) {
 
     int sig = 0;
     sigwait(&signals, &sig);
-    core::log_info("shutdown", "stopping: draining in-flight requests", {{"signal", strsignal(sig)}});
+    core::log_info("shutdown", "stopping: draining in-flight requests",
+                   {{"signal", strsignal(sig)}});
     drain_and_stop(loops, servers, services, sc.drain_timeout);
     loops.join();
     auth::stop_background_work(services);

@@ -7,13 +7,16 @@
 namespace authd::tools {
 namespace {
 
-void healthz(http::Request&, http::Response& res) { res.body = "{\"status\":\"ok\"}"; }
+void healthz(http::Request&, http::Response& res) {
+    res.body = "{\"status\":\"ok\"}";
+}
 
 core::Task<http::Response> readyz(http::Request& req) {
     auth::Services& s = auth::services(req);
     bool ok = co_await s.store->ping();
     if (!ok) {
-        http::Response res = http::json_response(503, "{\"status\":\"unavailable\",\"store\":\"down\"}");
+        http::Response res =
+            http::json_response(503, "{\"status\":\"unavailable\",\"store\":\"down\"}");
         res.header("Retry-After", "1");
         co_return res;
     }

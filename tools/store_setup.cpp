@@ -12,7 +12,8 @@
 namespace authd::tools {
 
 std::unique_ptr<store::Store> open_configured_store(const Config& config, std::string& error) {
-    if (config.store.starts_with("file:")) return store::open_embedded_store(config.store.substr(5), error);
+    if (config.store.starts_with("file:"))
+        return store::open_embedded_store(config.store.substr(5), error);
     if (config.store.starts_with("redis://")) return store::open_redis_store(config.store, error);
     error = "AUTHD_STORE must be file:DIR or redis://host:port[/db], got '" + config.store + "'";
     return nullptr;
@@ -21,21 +22,26 @@ std::unique_ptr<store::Store> open_configured_store(const Config& config, std::s
 std::optional<std::string> configured_secret_key(const Config& config, std::string& error) {
     if (!config.secret_key.empty()) return config.secret_key;
     if (!config.store.starts_with("file:")) {
-        error = "AUTHD_SECRET_KEY is required with a shared store: every instance must sign with the same key";
+        error =
+            "AUTHD_SECRET_KEY is required with a shared store: every instance must sign with the "
+            "same key";
         return std::nullopt;
     }
     auto key = store::load_or_create_secret_key(config.store.substr(5), error);
     if (key) {
-        core::log_warn("config", "AUTHD_SECRET_KEY is not set; using the key kept in the store directory",
+        core::log_warn("config",
+                       "AUTHD_SECRET_KEY is not set; using the key kept in the store directory",
                        {{"dir", config.store.substr(5)}});
     }
     return key;
 }
 
 std::optional<std::string> ensure_superuser(store::Store& store, const std::string& username,
-                                            const std::string& email, const std::string& password_hash) {
+                                            const std::string& email,
+                                            const std::string& password_hash) {
     auto name_errors = auth::validate_username(username);
-    if (username.empty() || !name_errors.empty()) return "invalid superuser username '" + username + "'";
+    if (username.empty() || !name_errors.empty())
+        return "invalid superuser username '" + username + "'";
     if (!auth::validate_email(email).empty()) return "invalid superuser email '" + email + "'";
     auto work = [&]() -> core::Task<std::optional<std::string>> {
         if (co_await store.find_user_by_username(username)) co_return std::optional<std::string>{};
@@ -48,7 +54,8 @@ std::optional<std::string> ensure_superuser(store::Store& store, const std::stri
         u.password_hash = password_hash;
         store::CreateUserResult r = co_await store.create_user(std::move(u), nullptr);
         if (r.username_taken) co_return std::optional<std::string>{};
-        if (r.email_taken) co_return std::optional<std::string>("a user with that email already exists");
+        if (r.email_taken)
+            co_return std::optional<std::string>("a user with that email already exists");
         if (!r.user) co_return std::optional<std::string>("the store could not save the superuser");
         core::log_info("admin", "superuser created",
                        {{"username", username}, {"user_id", std::to_string(r.user->id)}});

@@ -16,6 +16,7 @@ std::optional<std::string> configured_secret_key(const Config& config, std::stri
 
 // Creates a superuser unless one with that username exists. Returns an error message.
 std::optional<std::string> ensure_superuser(store::Store& store, const std::string& username,
-                                            const std::string& email, const std::string& password_hash);
+                                            const std::string& email,
+                                            const std::string& password_hash);
 
 }  // namespace authd::tools

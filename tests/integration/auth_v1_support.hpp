@@ -36,13 +36,16 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // Our own key (not the harness default) so tests can sign tokens with it and with others.
 inline constexpr const char* kSecretKey = "auth-v1-integration-secret-key-0123456789abcdef-xyz";
 inline constexpr const char* kPassword = "Quiet-Harbor-Lantern-42";
-inline constexpr const char* kNewPassword = "Amber Fox+Jumps&Over 100% =ok";  // form-encoding hostile
+inline constexpr const char* kNewPassword =
+    "Amber Fox+Jumps&Over 100% =ok";  // form-encoding hostile
 inline constexpr const char* kBrowserAccept =
     "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 inline constexpr const char* kRequired = "This field is required.";
 inline constexpr const char* kNotAString = "Not a valid string.";
-inline constexpr const char* kInvalidCredentials = "No active account found with the given credentials";
-inline constexpr const char* kResetRequested = "If an account exists for this email, a reset link has been sent.";
+inline constexpr const char* kInvalidCredentials =
+    "No active account found with the given credentials";
+inline constexpr const char* kResetRequested =
+    "If an account exists for this email, a reset link has been sent.";
 
 // ---------------------------------------------------------------------------------------------
 // Text helpers
@@ -62,10 +65,13 @@ inline bool icontains(std::string_view hay, std::string_view needle) {
 }
 
 inline bool all_digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-inline int64_t now_seconds() { return static_cast<int64_t>(std::time(nullptr)); }
+inline int64_t now_seconds() {
+    return static_cast<int64_t>(std::time(nullptr));
+}
 
 inline std::string url_encode(std::string_view s) {
     static constexpr char hex[] = "0123456789ABCDEF";
@@ -101,7 +107,8 @@ inline std::string json_object(const std::vector<std::pair<std::string, std::str
     return out + "}";
 }
 
-inline bool has_field_error(const HttpResponse& r, std::string_view field, std::string_view message) {
+inline bool has_field_error(const HttpResponse& r, std::string_view field,
+                            std::string_view message) {
     std::string key = "/" + std::string(field);
     for (size_t i = 0; i < json_array_size(r.body, key); ++i) {
         if (json_string(r.body, key + "/" + std::to_string(i)) == message) return true;
@@ -113,7 +120,8 @@ inline bool has_field_error(const HttpResponse& r, std::string_view field, std::
 // base64url and JWTs
 
 inline std::string b64url_encode(std::string_view in) {
-    static constexpr char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static constexpr char tbl[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string out;
     size_t i = 0;
     for (; i + 2 < in.size(); i += 3) {
@@ -143,13 +151,20 @@ inline std::optional<std::string> b64_decode(std::string_view in) {
     int bits = 0;
     for (char c : in) {
         int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '+' || c == '-') v = 62;
-        else if (c == '/' || c == '_') v = 63;
-        else if (c == '=' || c == '\r' || c == '\n' || c == ' ') continue;
-        else return std::nullopt;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '+' || c == '-')
+            v = 62;
+        else if (c == '/' || c == '_')
+            v = 63;
+        else if (c == '=' || c == '\r' || c == '\n' || c == ' ')
+            continue;
+        else
+            return std::nullopt;
         acc = (acc << 6) | static_cast<uint32_t>(v);
         bits += 6;
         if (bits >= 8) {
@@ -185,14 +200,16 @@ inline std::optional<JwtParts> split_jwt(std::string_view token) {
 }
 
 // header.payload signed with HS256 under `key`; an empty key gives an empty signature.
-inline std::string make_jwt(std::string_view header_json, std::string_view payload_json, std::string_view key) {
+inline std::string make_jwt(std::string_view header_json, std::string_view payload_json,
+                            std::string_view key) {
     std::string input = b64url_encode(header_json) + "." + b64url_encode(payload_json);
     std::string sig = key.empty() ? std::string() : b64url_encode(hmac_sha256(key, input));
     return input + "." + sig;
 }
 
 // Replaces the value of a top-level member of a flat JSON object (the claims) by `raw_value`.
-inline std::string with_claim(std::string payload, std::string_view name, std::string_view raw_value) {
+inline std::string with_claim(std::string payload, std::string_view name,
+                              std::string_view raw_value) {
     std::string key = "\"" + std::string(name) + "\"";
     size_t k = payload.find(key);
     if (k == std::string::npos) return payload;
@@ -225,8 +242,14 @@ inline std::string decode_qp(std::string_view in) {
             out += in[i];
             continue;
         }
-        if (i + 1 < in.size() && in[i + 1] == '\n') { ++i; continue; }
-        if (i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') { i += 2; continue; }
+        if (i + 1 < in.size() && in[i + 1] == '\n') {
+            ++i;
+            continue;
+        }
+        if (i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') {
+            i += 2;
+            continue;
+        }
         if (i + 2 < in.size() && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
             out += static_cast<char>(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
             i += 2;
@@ -305,17 +328,20 @@ inline std::string mail_text(std::string_view message) {
         size_t start = body.find('\n', pos);
         if (start == std::string_view::npos) break;
         size_t next = body.find("\n" + delim, start);
-        std::string_view part = body.substr(start + 1, next == std::string_view::npos ? std::string_view::npos
-                                                                                       : next - start - 1);
+        std::string_view part = body.substr(
+            start + 1, next == std::string_view::npos ? std::string_view::npos : next - start - 1);
         auto [ph, pb] = split_head_body(part);
-        if (icontains(mime_header(ph, "Content-Type"), "text/plain")) return decode_part_body(ph, pb);
+        if (icontains(mime_header(ph, "Content-Type"), "text/plain"))
+            return decode_part_body(ph, pb);
         pos = next == std::string_view::npos ? next : next + 1;
     }
     return {};
 }
 
 // The mail's header block (after the sink's envelope lines), for Subject/To checks.
-inline std::string mail_head(std::string_view message) { return std::string(split_head_body(message).first); }
+inline std::string mail_head(std::string_view message) {
+    return std::string(split_head_body(message).first);
+}
 
 // The line of `text` that starts with `prefix`, when that line is nothing but a URL.
 inline std::string line_starting_with(std::string_view text, std::string_view prefix) {
@@ -340,7 +366,8 @@ struct CommandResult {
     std::string err;
 };
 
-inline CommandResult run_authd(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+inline CommandResult run_authd(const std::vector<std::string>& args,
+                               const std::map<std::string, std::string>& env,
                                std::chrono::milliseconds timeout = 60s) {
     TempDir tmp("authd-cmd");
     std::string out_path = tmp.file("stdout"), err_path = tmp.file("stderr");
@@ -416,7 +443,7 @@ struct User {
 // One authd with fast Argon2, a real SMTP sink and AUTHD_PUBLIC_URL on its own port, so the
 // links in the mails can be requested as they are.
 class AuthV1Fixture : public ::testing::Test {
-protected:
+  protected:
     void TearDown() override {
         if (server_.running()) {
             EXPECT_EQ(server_.stop(), 0) << "authd did not exit 0 on SIGTERM";
@@ -453,11 +480,13 @@ protected:
         return url.starts_with(base) ? std::string(url.substr(base.size())) : std::string(url);
     }
 
-    HttpResponse post_json(std::string_view path, std::string_view body, Headers headers = {}) const {
+    HttpResponse post_json(std::string_view path, std::string_view body,
+                           Headers headers = {}) const {
         headers.emplace_back("Content-Type", "application/json");
         return request(server_.port(), "POST", path, body, headers);
     }
-    HttpResponse post_form(std::string_view path, std::string_view body, Headers headers = {}) const {
+    HttpResponse post_form(std::string_view path, std::string_view body,
+                           Headers headers = {}) const {
         headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
         return request(server_.port(), "POST", path, body, headers);
     }
@@ -465,14 +494,15 @@ protected:
         return request(server_.port(), "GET", path, {}, headers);
     }
 
-    HttpResponse signup(std::string_view username, std::string_view email, std::string_view password = kPassword) const {
-        return post_json("/auth/signup/",
-                         json_object({{"username", std::string(username)}, {"email", std::string(email)},
-                                      {"password", std::string(password)}}));
+    HttpResponse signup(std::string_view username, std::string_view email,
+                        std::string_view password = kPassword) const {
+        return post_json("/auth/signup/", json_object({{"username", std::string(username)},
+                                                       {"email", std::string(email)},
+                                                       {"password", std::string(password)}}));
     }
     HttpResponse login(std::string_view username, std::string_view password) const {
-        return post_json("/auth/token/",
-                         json_object({{"username", std::string(username)}, {"password", std::string(password)}}));
+        return post_json("/auth/token/", json_object({{"username", std::string(username)},
+                                                      {"password", std::string(password)}}));
     }
     std::optional<TokenPair> tokens(std::string_view username, std::string_view password) const {
         HttpResponse r = login(username, password);
@@ -505,7 +535,8 @@ protected:
     }
 
     // Waits (bounded) for the `nth` (1-based) mail to `email`; "" on timeout.
-    std::string wait_mail_to(std::string_view email, size_t nth = 1, std::chrono::milliseconds timeout = 15s) const {
+    std::string wait_mail_to(std::string_view email, size_t nth = 1,
+                             std::chrono::milliseconds timeout = 15s) const {
         auto deadline = Clock::now() + timeout;
         for (;;) {
             auto mails = mails_to(email);
@@ -521,21 +552,25 @@ protected:
         std::string text = mail_text(message);
         std::string line = line_starting_with(text, public_url() + std::string(path_prefix));
         EXPECT_FALSE(line.empty()) << "no line starting with the link in the text part:\n" << text;
-        EXPECT_EQ(line.find_first_of(" \t<>\""), std::string::npos) << "the link line holds more: " << line;
+        EXPECT_EQ(line.find_first_of(" \t<>\""), std::string::npos)
+            << "the link line holds more: " << line;
         EXPECT_TRUE(line.ends_with("/")) << line;
         return line;
     }
 
     // Waits for the nth mail to `email` and returns the path (no scheme/host) of its link.
-    std::string mailed_path(std::string_view email, std::string_view path_prefix, size_t nth = 1) const {
+    std::string mailed_path(std::string_view email, std::string_view path_prefix,
+                            size_t nth = 1) const {
         std::string mail = wait_mail_to(email, nth);
-        EXPECT_FALSE(mail.empty()) << "no mail #" << nth << " to " << email << " within the timeout";
+        EXPECT_FALSE(mail.empty())
+            << "no mail #" << nth << " to " << email << " within the timeout";
         if (mail.empty()) return {};
         return path_of(link_in(mail, path_prefix));
     }
 
     // Signup, verification link from the mail, GET it: an active CLIENT.
-    User active_user(std::string_view username, std::string_view email, std::string_view password = kPassword) const {
+    User active_user(std::string_view username, std::string_view email,
+                     std::string_view password = kPassword) const {
         User u{0, std::string(username), std::string(email), std::string(password)};
         HttpResponse r = signup(username, email, password);
         EXPECT_EQ(r.status, 201) << r.body;
@@ -557,16 +592,23 @@ inline void expect_link_page_headers(const HttpResponse& r, const std::string& w
     EXPECT_EQ(r.header("Referrer-Policy"), "no-referrer");
     EXPECT_EQ(r.header("X-Frame-Options"), "DENY");
     std::string csp = r.header("Content-Security-Policy");
-    EXPECT_TRUE(contains(csp, "default-src 'none'") || contains(csp, "default-src 'self'")) << "CSP: " << csp;
+    EXPECT_TRUE(contains(csp, "default-src 'none'") || contains(csp, "default-src 'self'"))
+        << "CSP: " << csp;
     EXPECT_TRUE(contains(csp, "frame-ancestors 'none'")) << "CSP: " << csp;
-    EXPECT_TRUE(contains(lower(r.header("Cache-Control")), "no-store")) << r.header("Cache-Control");
+    EXPECT_TRUE(contains(lower(r.header("Cache-Control")), "no-store"))
+        << r.header("Cache-Control");
 }
 
-inline bool is_html(const HttpResponse& r) { return lower(r.header("Content-Type")).starts_with("text/html"); }
-inline bool is_json(const HttpResponse& r) { return lower(r.header("Content-Type")).starts_with("application/json"); }
+inline bool is_html(const HttpResponse& r) {
+    return lower(r.header("Content-Type")).starts_with("text/html");
+}
+inline bool is_json(const HttpResponse& r) {
+    return lower(r.header("Content-Type")).starts_with("application/json");
+}
 
 // The exact DRF detail/code body check.
-inline void expect_detail(const HttpResponse& r, int status, std::string_view detail, std::string_view code = {}) {
+inline void expect_detail(const HttpResponse& r, int status, std::string_view detail,
+                          std::string_view code = {}) {
     EXPECT_EQ(r.status, status) << r.body;
     EXPECT_EQ(json_string(r.body, "detail"), detail) << r.body;
     if (!code.empty()) {

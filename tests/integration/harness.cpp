@@ -226,8 +226,8 @@ std::string read_file(const std::string& path) {
 
 TempDir::TempDir(std::string_view prefix) {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) +
-                          "-XXXXXX";
+    std::string pattern =
+        std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) + "-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
         ADD_FAILURE() << "mkdtemp(" << pattern << "): " << std::strerror(errno);
         return;
@@ -255,7 +255,9 @@ std::string HttpResponse::header(std::string_view name) const {
     return {};
 }
 
-bool HttpResponse::has_header(std::string_view name) const { return header_count(name) > 0; }
+bool HttpResponse::has_header(std::string_view name) const {
+    return header_count(name) > 0;
+}
 
 size_t HttpResponse::header_count(std::string_view name) const {
     return static_cast<size_t>(std::count_if(headers.begin(), headers.end(),
@@ -315,8 +317,8 @@ ServerProcess::~ServerProcess() {
                << " ====\n";
     }
     if (::access(AUTHD_BINARY, X_OK) != 0) {
-        return ::testing::AssertionFailure() << AUTHD_BINARY << " is not executable: "
-                                             << std::strerror(errno) << " (not built?)";
+        return ::testing::AssertionFailure()
+               << AUTHD_BINARY << " is not executable: " << std::strerror(errno) << " (not built?)";
     }
     ExecSpec spec;
     spec.argv = {AUTHD_BINARY, "serve"};
@@ -325,8 +327,8 @@ ServerProcess::~ServerProcess() {
     spec.log_path = dir_.file("server.log");
     pid_ = spawn(spec);
     if (pid_ < 0) {
-        return ::testing::AssertionFailure() << "cannot start " << AUTHD_BINARY << ": "
-                                             << std::strerror(errno);
+        return ::testing::AssertionFailure()
+               << "cannot start " << AUTHD_BINARY << ": " << std::strerror(errno);
     }
     return ::testing::AssertionSuccess();
 }
@@ -397,7 +399,9 @@ bool ServerProcess::running() {
     return wait_exit(Millis(0)) == -1 && pid_ > 0;
 }
 
-std::string ServerProcess::log() const { return read_file(dir_.file("server.log")); }
+std::string ServerProcess::log() const {
+    return read_file(dir_.file("server.log"));
+}
 
 // ---------------------------------------------------------------------------------------------
 // RawConnection
@@ -407,7 +411,9 @@ RawConnection::RawConnection(int port, Millis timeout) : timeout_(timeout) {
     if (fd_ < 0) error_ = std::string("connect: ") + std::strerror(connect_errno_);
 }
 
-RawConnection::~RawConnection() { close(); }
+RawConnection::~RawConnection() {
+    close();
+}
 
 RawConnection::RawConnection(RawConnection&& other) noexcept
     : fd_(other.fd_),
@@ -473,8 +479,9 @@ bool RawConnection::read_line(std::string& line, Deadline deadline) {
         }
         Fill f = fill(deadline);
         if (f == Fill::data) continue;
-        error_ = f == Fill::closed ? "connection closed by peer" :
-                 f == Fill::timeout ? "timed out waiting for a response" : "read error";
+        error_ = f == Fill::closed    ? "connection closed by peer"
+                 : f == Fill::timeout ? "timed out waiting for a response"
+                                      : "read error";
         return false;
     }
 }
@@ -485,7 +492,10 @@ bool RawConnection::read_exact(size_t n, std::string& out, Deadline deadline) {
         if (f == Fill::data) continue;
         error_ = "body cut short: have " + std::to_string(buf_.size()) + " of " +
                  std::to_string(n) + " bytes (" +
-                 (f == Fill::closed ? "closed" : f == Fill::timeout ? "timeout" : "error") + ")";
+                 (f == Fill::closed    ? "closed"
+                  : f == Fill::timeout ? "timeout"
+                                       : "error") +
+                 ")";
         return false;
     }
     out.append(buf_, 0, n);
@@ -583,8 +593,9 @@ std::string RawConnection::read_all_until_close(int timeout_ms) {
 HttpResponse request(int port, std::string_view method, std::string_view path,
                      std::string_view body,
                      const std::vector<std::pair<std::string, std::string>>& headers) {
-    std::string req = std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                      std::to_string(port) + "\r\nConnection: close\r\n";
+    std::string req = std::string(method) + " " + std::string(path) +
+                      " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                      "\r\nConnection: close\r\n";
     bool has_type = false;
     for (auto& [k, v] : headers) {
         req += k + ": " + v + "\r\n";
@@ -635,7 +646,9 @@ std::optional<simdjson::dom::element> json_at(std::string_view body, std::string
 
 }  // namespace
 
-bool json_valid(std::string_view body) { return json_at(body, "").has_value(); }
+bool json_valid(std::string_view body) {
+    return json_at(body, "").has_value();
+}
 
 bool json_is_object(std::string_view body) {
     auto root = json_at(body, "");
@@ -812,15 +825,19 @@ SmtpSink::~SmtpSink() {
         return ::testing::AssertionFailure() << "pipe2: " << std::strerror(errno);
     }
     ExecSpec spec;
-    spec.argv = {"/usr/bin/python3", std::string(AUTHD_SOURCE_DIR) + "/tests/integration/smtp_sink.py",
-                 "--port", "0", "--dir", dir_.file("mail"), "--fail-first",
+    spec.argv = {"/usr/bin/python3",
+                 std::string(AUTHD_SOURCE_DIR) + "/tests/integration/smtp_sink.py",
+                 "--port",
+                 "0",
+                 "--dir",
+                 dir_.file("mail"),
+                 "--fail-first",
                  std::to_string(fail_first)};
     spec.log_path = dir_.file("sink.log");
     spec.stdout_fd = pipe_fds[1];
     pid_ = spawn(spec);
     ::close(pipe_fds[1]);
-    auto line = pid_ > 0 ? read_pipe_line(pipe_fds[0], Clock::now() + Millis(10000))
-                         : std::nullopt;
+    auto line = pid_ > 0 ? read_pipe_line(pipe_fds[0], Clock::now() + Millis(10000)) : std::nullopt;
     ::close(pipe_fds[0]);  // the sink prints nothing after the PORT line
     if (!line || !line->starts_with("PORT ")) {
         stop();
@@ -858,9 +875,13 @@ std::vector<std::string> SmtpSink::wait_for_messages(size_t count, Millis timeou
     }
 }
 
-int SmtpSink::rejected_count() const { return std::atoi(read_file(dir_.file("mail/rejected")).c_str()); }
+int SmtpSink::rejected_count() const {
+    return std::atoi(read_file(dir_.file("mail/rejected")).c_str());
+}
 
-std::string SmtpSink::log() const { return read_file(dir_.file("sink.log")); }
+std::string SmtpSink::log() const {
+    return read_file(dir_.file("sink.log"));
+}
 
 std::string SmtpSink::extract_link(std::string_view message, std::string_view path_prefix) {
     std::string text(message);
@@ -955,8 +976,7 @@ std::optional<std::string> redis_command(int port, const std::vector<std::string
 }
 
 ::testing::AssertionResult launch_redis_server(const std::vector<std::string>& options,
-                                               const std::string& log_path, int port,
-                                               pid_t& pid) {
+                                               const std::string& log_path, int port, pid_t& pid) {
     std::vector<std::string> argv = {"/usr/bin/redis-server"};
     argv.insert(argv.end(), options.begin(), options.end());
     pid = spawn_logged(argv, log_path);
@@ -995,10 +1015,14 @@ RedisServer::~RedisServer() {
 ::testing::AssertionResult RedisServer::launch() {
     std::error_code ec;
     std::filesystem::create_directories(dir_.file("data"), ec);
-    std::vector<std::string> options = {"--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                        "--dir", dir_.file("data"), "--save", "", "--appendonly",
-                                        "yes", "--appendfsync", "always", "--daemonize", "no",
-                                        "--logfile", ""};
+    std::vector<std::string> options = {"--port",        std::to_string(port_),
+                                        "--bind",        "127.0.0.1",
+                                        "--dir",         dir_.file("data"),
+                                        "--save",        "",
+                                        "--appendonly",  "yes",
+                                        "--appendfsync", "always",
+                                        "--daemonize",   "no",
+                                        "--logfile",     ""};
     ::testing::AssertionResult started =
         launch_redis_server(options, dir_.file("redis.log"), port_, pid_);
     if (!started) started << "\n" << log();
@@ -1033,6 +1057,8 @@ bool RedisServer::ping() {
     return reply && *reply == "PONG";
 }
 
-std::string RedisServer::log() const { return read_file(dir_.file("redis.log")); }
+std::string RedisServer::log() const {
+    return read_file(dir_.file("redis.log"));
+}
 
 }  // namespace authd::test

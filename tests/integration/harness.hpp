@@ -29,7 +29,7 @@ bool wait_port_closed(int port, Millis timeout);
 // A directory under $TMPDIR (or /tmp) removed with its contents on destruction, unless the
 // current test failed (then it is kept and its path printed) or keep() was called.
 class TempDir {
-public:
+  public:
     explicit TempDir(std::string_view prefix = "authd-it");
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -39,17 +39,17 @@ public:
     std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
     void keep() { keep_ = true; }
 
-private:
+  private:
     std::string path_;
     bool keep_ = false;
 };
 
 struct HttpResponse {
-    int status = 0;      // 0: no response (reason then holds what went wrong)
-    std::string reason;  // reason phrase as sent
-    std::string version; // "HTTP/1.1" or "HTTP/1.0"
+    int status = 0;       // 0: no response (reason then holds what went wrong)
+    std::string reason;   // reason phrase as sent
+    std::string version;  // "HTTP/1.1" or "HTTP/1.0"
     std::vector<std::pair<std::string, std::string>> headers;  // in order, names as sent
-    std::string body;    // de-chunked
+    std::string body;                                          // de-chunked
     bool chunked = false;
 
     // Value of the first header with that name (case-insensitive), or "" when absent.
@@ -87,8 +87,7 @@ std::optional<std::string> redis_command(int port, const std::vector<std::string
 // 10 s until it answers PING on `port`. `pid` is the child, or -1 when it could not start or
 // has exited; the failure says which of the three went wrong (without the log).
 ::testing::AssertionResult launch_redis_server(const std::vector<std::string>& options,
-                                               const std::string& log_path, int port,
-                                               pid_t& pid);
+                                               const std::string& log_path, int port, pid_t& pid);
 
 // True when the environment asks for the shared store: AUTHD_TEST_BACKEND=redis. Then every
 // ServerProcess whose test does not choose AUTHD_STORE itself runs on its own RedisServer.
@@ -98,7 +97,7 @@ class RedisServer;
 
 // The running authd under test: `AUTHD_BINARY serve` with a fresh temp dir for its data and log.
 class ServerProcess {
-public:
+  public:
     ServerProcess();
     ~ServerProcess();  // SIGKILLs the server if it still runs; prints its log if the test failed
     ServerProcess(const ServerProcess&) = delete;
@@ -118,8 +117,8 @@ public:
 
     // SIGTERM, then waits up to `timeout` before SIGKILL. Returns exit_status_code().
     int stop(Millis timeout = Millis(15000));
-    void kill9();                     // SIGKILL and reap, no shutdown work at all
-    void signal(int sig);             // sends sig, does not wait
+    void kill9();          // SIGKILL and reap, no shutdown work at all
+    void signal(int sig);  // sends sig, does not wait
     // Waits up to `timeout` for the process to exit by itself; returns exit_status_code().
     int wait_exit(Millis timeout);
     bool running();
@@ -133,7 +132,7 @@ public:
     // The RedisServer behind AUTHD_STORE under AUTHD_TEST_BACKEND=redis, else nullptr.
     RedisServer* redis() const { return redis_.get(); }
 
-private:
+  private:
     ::testing::AssertionResult launch();
     ::testing::AssertionResult wait_healthy(Millis timeout);
 
@@ -149,7 +148,7 @@ private:
 // One client TCP connection to 127.0.0.1:port with bounded reads. Keeps bytes received beyond
 // one response for the next read_response(), so pipelined answers are read one by one.
 class RawConnection {
-public:
+  public:
     explicit RawConnection(int port, Millis timeout = Millis(5000));
     ~RawConnection();
     RawConnection(RawConnection&& other) noexcept;
@@ -174,7 +173,7 @@ public:
     const std::string& error() const { return error_; }
     void close();
 
-private:
+  private:
     enum class Fill { data, closed, timeout, error };
     Fill fill(std::chrono::steady_clock::time_point deadline);
     bool read_line(std::string& line, std::chrono::steady_clock::time_point deadline);
@@ -210,7 +209,7 @@ std::string json_quote(std::string_view text);
 
 // tests/integration/smtp_sink.py run with /usr/bin/python3: a real SMTP server on loopback.
 class SmtpSink {
-public:
+  public:
     SmtpSink();
     ~SmtpSink();
     SmtpSink(const SmtpSink&) = delete;
@@ -233,7 +232,7 @@ public:
     // quoted-printable body are undone first), or "".
     static std::string extract_link(std::string_view message, std::string_view path_prefix);
 
-private:
+  private:
     TempDir dir_;
     pid_t pid_ = -1;
     int port_ = 0;
@@ -241,7 +240,7 @@ private:
 
 // /usr/bin/redis-server on a free loopback port with its own temp dir, AOF with fsync always.
 class RedisServer {
-public:
+  public:
     RedisServer();
     ~RedisServer();
     RedisServer(const RedisServer&) = delete;
@@ -263,7 +262,7 @@ public:
     std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
     std::string log() const;
 
-private:
+  private:
     ::testing::AssertionResult launch();
 
     TempDir dir_;

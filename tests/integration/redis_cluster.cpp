@@ -93,17 +93,28 @@ void RedisClusterServers::stop_all() {
     std::string dir = dir_.file("node-" + std::to_string(port));
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    std::vector<std::string> options = {"--port", std::to_string(port),
-                                        "--bind", "127.0.0.1",
-                                        "--dir", dir,
-                                        "--cluster-enabled", "yes",
-                                        "--cluster-config-file", dir + "/nodes.conf",
-                                        "--cluster-port", std::to_string(bus_port),
-                                        "--appendonly", "yes",
-                                        "--save", "",
-                                        "--daemonize", "no",
-                                        "--logfile", "",
-                                        "--cluster-require-full-coverage", "no"};
+    std::vector<std::string> options = {"--port",
+                                        std::to_string(port),
+                                        "--bind",
+                                        "127.0.0.1",
+                                        "--dir",
+                                        dir,
+                                        "--cluster-enabled",
+                                        "yes",
+                                        "--cluster-config-file",
+                                        dir + "/nodes.conf",
+                                        "--cluster-port",
+                                        std::to_string(bus_port),
+                                        "--appendonly",
+                                        "yes",
+                                        "--save",
+                                        "",
+                                        "--daemonize",
+                                        "no",
+                                        "--logfile",
+                                        "",
+                                        "--cluster-require-full-coverage",
+                                        "no"};
     pid_t pid = -1;
     ::testing::AssertionResult started =
         launch_redis_server(options, dir + "/redis.log", port, pid);

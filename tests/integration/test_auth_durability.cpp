@@ -15,8 +15,9 @@ constexpr const char* kAdminPassword = "Granite-Owl-Seventeen-7";
 class AuthV1Durability : public AuthV1Fixture {};
 
 HttpResponse logout(int port, std::string_view access, std::string_view body = "{}") {
-    return request(port, "POST", "/api/auth/logout/", body,
-                   {{"Authorization", "Bearer " + std::string(access)}, {"Content-Type", "application/json"}});
+    return request(
+        port, "POST", "/api/auth/logout/", body,
+        {{"Authorization", "Bearer " + std::string(access)}, {"Content-Type", "application/json"}});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -32,10 +33,12 @@ TEST_F(AuthV1Durability, SignupAndVerificationSurviveKill9) {
 
     HttpResponse again = signup("Paul", "paul2@example.com");
     EXPECT_EQ(again.status, 400) << again.body;
-    EXPECT_TRUE(has_field_error(again, "username", "A user with that username already exists.")) << again.body;
+    EXPECT_TRUE(has_field_error(again, "username", "A user with that username already exists."))
+        << again.body;
     HttpResponse same_email = signup("paula", "PAUL@example.com");
     EXPECT_EQ(same_email.status, 400) << same_email.body;
-    EXPECT_TRUE(has_field_error(same_email, "email", "A user with that email already exists.")) << same_email.body;
+    EXPECT_TRUE(has_field_error(same_email, "email", "A user with that email already exists."))
+        << same_email.body;
     expect_detail(login("paul", kPassword), 403, "User account is disabled.", "account_inactive");
 
     // The verification mail was queued with the user: it arrives (before or after the crash).
@@ -95,7 +98,8 @@ TEST_F(AuthV1Durability, PasswordResetSurvivesKill9) {
     ASSERT_EQ(request_reset("sam@example.com").status, 200);
     std::string path = mailed_path("sam@example.com", "/auth/password_reset_confirm/", 2);
     ASSERT_FALSE(path.empty());
-    HttpResponse done = post_form(path, form({{"new_password", kNewPassword}, {"confirm_password", kNewPassword}}));
+    HttpResponse done =
+        post_form(path, form({{"new_password", kNewPassword}, {"confirm_password", kNewPassword}}));
     ASSERT_EQ(done.status, 200) << done.body;
     server_.kill9();
     ASSERT_TRUE(server_.restart());
@@ -116,7 +120,8 @@ TEST_F(AuthV1Durability, CreateSuperuserCommand) {
                                               {"AUTHD_SUPERUSER_PASSWORD", kAdminPassword},
                                               {"AUTHD_ARGON2_OPS", "1"},
                                               {"AUTHD_ARGON2_MEMORY_KIB", "1024"}};
-    CommandResult made = run_authd({"createsuperuser", "--username", "admin", "--email", "a@example.com"}, env);
+    CommandResult made =
+        run_authd({"createsuperuser", "--username", "admin", "--email", "a@example.com"}, env);
     ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
 
     ASSERT_TRUE(start());
@@ -127,12 +132,15 @@ TEST_F(AuthV1Durability, CreateSuperuserCommand) {
     EXPECT_EQ(json_string(v.body, "username"), "admin");
 
     // While the server holds the directory: refused, clearly, and nothing changes.
-    CommandResult busy = run_authd({"createsuperuser", "--username", "admin2", "--email", "b@example.com"}, env);
+    CommandResult busy =
+        run_authd({"createsuperuser", "--username", "admin2", "--email", "b@example.com"}, env);
     EXPECT_NE(busy.exit_code, 0) << busy.out << busy.err;
     EXPECT_NE(busy.exit_code, -1) << "it must not hang: " << busy.err;
-    EXPECT_TRUE(icontains(busy.err, "in use") || icontains(busy.err, "running") || icontains(busy.err, "lock"))
+    EXPECT_TRUE(icontains(busy.err, "in use") || icontains(busy.err, "running") ||
+                icontains(busy.err, "lock"))
         << "stderr: " << busy.err;
-    EXPECT_TRUE(icontains(busy.err, dir) || icontains(busy.err, "store")) << "names what is busy: " << busy.err;
+    EXPECT_TRUE(icontains(busy.err, dir) || icontains(busy.err, "store"))
+        << "names what is busy: " << busy.err;
     EXPECT_EQ(login("admin2", kAdminPassword).status, 401);
     EXPECT_TRUE(token_valid(admin->access)) << "the server is unaffected";
     EXPECT_EQ(request(server_.port(), "GET", "/readyz").status, 200);
@@ -141,7 +149,8 @@ TEST_F(AuthV1Durability, CreateSuperuserCommand) {
     ASSERT_EQ(server_.stop(), 0);
     auto no_pw = env;
     no_pw["AUTHD_SUPERUSER_PASSWORD"] = "";
-    CommandResult refused = run_authd({"createsuperuser", "--username", "admin3", "--email", "c@example.com"}, no_pw);
+    CommandResult refused =
+        run_authd({"createsuperuser", "--username", "admin3", "--email", "c@example.com"}, no_pw);
     EXPECT_NE(refused.exit_code, 0) << refused.out << refused.err;
     EXPECT_NE(refused.exit_code, -1) << "it must not wait for a password: " << refused.err;
     EXPECT_FALSE(refused.err.empty());
@@ -170,7 +179,8 @@ TEST_F(AuthV1Durability, SuperuserBootstrapAtServeStartRunsOnce) {
     boot["AUTHD_SUPERUSER_PASSWORD"] = "Changed-Password-Bad-1";
     boot["AUTHD_SUPERUSER_EMAIL"] = "other@example.com";
     ASSERT_TRUE(start(boot));
-    EXPECT_EQ(login("root", "Changed-Password-Bad-1").status, 401) << "created once, never overwritten";
+    EXPECT_EQ(login("root", "Changed-Password-Bad-1").status, 401)
+        << "created once, never overwritten";
     auto again = tokens("root", kAdminPassword);
     ASSERT_TRUE(again);
     EXPECT_EQ(json_int(validate(again->access).body, "user_id"), id);
@@ -208,7 +218,8 @@ TEST_F(AuthV1Durability, GeneratedSecretKeyIsPrivateAndKept) {
     EXPECT_EQ(st.st_mode & 0777, 0600u) << std::oct << (st.st_mode & 0777);
     const std::string key = read_file(key_path);
     EXPECT_GE(key.size(), 32u);
-    EXPECT_TRUE(icontains(server_.log(), "AUTHD_SECRET_KEY")) << "a warning names the missing variable";
+    EXPECT_TRUE(icontains(server_.log(), "AUTHD_SECRET_KEY"))
+        << "a warning names the missing variable";
     EXPECT_FALSE(contains(server_.log(), key.substr(0, std::min<size_t>(key.size(), 24))))
         << "the key itself is never logged";
 
@@ -217,7 +228,8 @@ TEST_F(AuthV1Durability, GeneratedSecretKeyIsPrivateAndKept) {
     ASSERT_TRUE(token_valid(pair->access));
     auto parts = split_jwt(pair->access);
     ASSERT_TRUE(parts);
-    EXPECT_NE(make_jwt(parts->header, parts->payload, kSecretKey), pair->access) << "not the fixture's key";
+    EXPECT_NE(make_jwt(parts->header, parts->payload, kSecretKey), pair->access)
+        << "not the fixture's key";
 
     ASSERT_TRUE(server_.restart());
     EXPECT_TRUE(token_valid(pair->access)) << "tokens survive a graceful restart";

@@ -53,7 +53,8 @@ HttpResponse post_huge(int port, std::string_view path, std::string_view prefix,
                        std::string_view suffix) {
     RawConnection conn(port, 10s);
     if (!conn.connected()) return {};
-    std::string head = "POST " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    std::string head = "POST " + std::string(path) +
+                       " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                        "Content-Type: application/json\r\nContent-Length: " +
                        std::to_string(body_size) + "\r\n\r\n";
     if (!conn.send(head)) return {};
@@ -95,10 +96,11 @@ TEST_F(AuthV1Input, LoginThrottlingAfterMaxFailures) {
     ASSERT_GT(ivan.id, 0);
     ASSERT_GT(judy.id, 0);
     for (int i = 0; i < 3; ++i) {
-        expect_detail(login("ivan", "Wrong-Password-" + std::to_string(i)), 401, kInvalidCredentials,
-                      "invalid_credentials");
+        expect_detail(login("ivan", "Wrong-Password-" + std::to_string(i)), 401,
+                      kInvalidCredentials, "invalid_credentials");
     }
-    for (std::string_view password : {std::string_view(kPassword), std::string_view("Wrong-Password-9")}) {
+    for (std::string_view password :
+         {std::string_view(kPassword), std::string_view("Wrong-Password-9")}) {
         HttpResponse r = login("ivan", password);
         expect_detail(r, 429, "Too many failed login attempts. Try again later.", "throttled");
         std::string retry = r.header("Retry-After");
@@ -108,7 +110,10 @@ TEST_F(AuthV1Input, LoginThrottlingAfterMaxFailures) {
     }
     // The same username in another case, and the /api/auth/ login, share the counter.
     EXPECT_EQ(login("IVAN", kPassword).status, 429);
-    EXPECT_EQ(post_json("/api/auth/login/", json_object({{"username", "ivan"}, {"password", kPassword}})).status, 429);
+    EXPECT_EQ(
+        post_json("/api/auth/login/", json_object({{"username", "ivan"}, {"password", kPassword}}))
+            .status,
+        429);
     // Other users are not affected.
     EXPECT_EQ(login("judy", kPassword).status, 200);
     // Unknown usernames are throttled the same way (no account enumeration through 429).
@@ -123,10 +128,12 @@ TEST_F(AuthV1Input, MissingAndMistypedFields) {
     ASSERT_TRUE(start());
     HttpResponse r = post_json("/auth/signup/", "{}");
     EXPECT_EQ(r.status, 400);
-    for (const char* f : {"username", "email", "password"}) EXPECT_TRUE(has_field_error(r, f, kRequired)) << f << r.body;
+    for (const char* f : {"username", "email", "password"})
+        EXPECT_TRUE(has_field_error(r, f, kRequired)) << f << r.body;
     r = post_json("/auth/token/", "{}");
     EXPECT_EQ(r.status, 400);
-    for (const char* f : {"username", "password"}) EXPECT_TRUE(has_field_error(r, f, kRequired)) << f << r.body;
+    for (const char* f : {"username", "password"})
+        EXPECT_TRUE(has_field_error(r, f, kRequired)) << f << r.body;
     r = post_json("/auth/token/refresh/", "{}");
     EXPECT_EQ(r.status, 400);
     EXPECT_TRUE(has_field_error(r, "refresh", kRequired)) << r.body;
@@ -137,12 +144,15 @@ TEST_F(AuthV1Input, MissingAndMistypedFields) {
     EXPECT_EQ(r.status, 400);
     EXPECT_TRUE(has_field_error(r, "password", kRequired)) << r.body;
 
-    r = post_json("/auth/signup/", R"({"username": 123, "email": ["a@example.com"], "password": {"p": "x"}})");
+    r = post_json("/auth/signup/",
+                  R"({"username": 123, "email": ["a@example.com"], "password": {"p": "x"}})");
     EXPECT_EQ(r.status, 400);
-    for (const char* f : {"username", "email", "password"}) EXPECT_TRUE(has_field_error(r, f, kNotAString)) << f << r.body;
+    for (const char* f : {"username", "email", "password"})
+        EXPECT_TRUE(has_field_error(r, f, kNotAString)) << f << r.body;
     r = post_json("/auth/token/", R"({"username": true, "password": 12345678})");
     EXPECT_EQ(r.status, 400);
-    for (const char* f : {"username", "password"}) EXPECT_TRUE(has_field_error(r, f, kNotAString)) << f << r.body;
+    for (const char* f : {"username", "password"})
+        EXPECT_TRUE(has_field_error(r, f, kNotAString)) << f << r.body;
     r = post_json("/auth/token/refresh/", R"({"refresh": 5})");
     EXPECT_EQ(r.status, 400);
     EXPECT_TRUE(has_field_error(r, "refresh", kNotAString)) << r.body;
@@ -157,20 +167,25 @@ TEST_F(AuthV1Input, MissingAndMistypedFields) {
     for (std::string_view body : {"[]", "\"text\"", "{", "{\"username\": \"a\",}", "nul"}) {
         r = post_json("/auth/token/", body);
         EXPECT_EQ(r.status, 400) << body;
-        EXPECT_TRUE(json_string(r.body, "detail").starts_with("JSON parse error - ")) << body << " → " << r.body;
+        EXPECT_TRUE(json_string(r.body, "detail").starts_with("JSON parse error - "))
+            << body << " → " << r.body;
     }
-    r = request(server_.port(), "POST", "/auth/token/", "username=a&password=b", {{"Content-Type", "text/plain"}});
+    r = request(server_.port(), "POST", "/auth/token/", "username=a&password=b",
+                {{"Content-Type", "text/plain"}});
     EXPECT_EQ(r.status, 415) << r.body;
-    EXPECT_EQ(json_string(r.body, "detail"), "Unsupported media type \"text/plain\" in request.") << r.body;
+    EXPECT_EQ(json_string(r.body, "detail"), "Unsupported media type \"text/plain\" in request.")
+        << r.body;
 }
 
 TEST_F(AuthV1Input, TenMegabytePasswordIs413) {
     ASSERT_TRUE(start());
     constexpr size_t ten_mb = 10 * 1024 * 1024;
-    HttpResponse r = post_huge(server_.port(), "/auth/token/", R"({"username": "x", "password": ")", ten_mb, "\"}");
+    HttpResponse r = post_huge(server_.port(), "/auth/token/", R"({"username": "x", "password": ")",
+                               ten_mb, "\"}");
     EXPECT_EQ(r.status, 413) << r.reason << r.body;
     r = post_huge(server_.port(), "/auth/signup/",
-                  R"({"username": "big", "email": "big@example.com", "password": ")", ten_mb, "\"}");
+                  R"({"username": "big", "email": "big@example.com", "password": ")", ten_mb,
+                  "\"}");
     EXPECT_EQ(r.status, 413) << r.reason << r.body;
     // Within the body limit but over the password limit: a field error, not a crash or a hash.
     std::string long_pw(5000, 'x');
@@ -190,7 +205,8 @@ TEST_F(AuthV1Input, UnicodeUsernamesAndControlCharacters) {
     EXPECT_EQ(json_string(r.body, "username"), zoe);
     std::string mail = wait_mail_to("zoe@example.com");
     ASSERT_FALSE(mail.empty());
-    EXPECT_TRUE(contains(mail_text(mail), zoe)) << "the greeting names the user in UTF-8:\n" << mail_text(mail);
+    EXPECT_TRUE(contains(mail_text(mail), zoe)) << "the greeting names the user in UTF-8:\n"
+                                                << mail_text(mail);
     ASSERT_EQ(get(path_of(link_in(mail, "/auth/verify-email/"))).status, 200);
     auto pair = tokens(zoe, kPassword);
     ASSERT_TRUE(pair);
@@ -200,17 +216,22 @@ TEST_F(AuthV1Input, UnicodeUsernamesAndControlCharacters) {
     // Unique case-insensitively, also beyond ASCII.
     r = signup("ZO\xC3\x8B", "zoe2@example.com");  // ZOË
     EXPECT_EQ(r.status, 400) << r.body;
-    EXPECT_TRUE(has_field_error(r, "username", "A user with that username already exists.")) << r.body;
-    EXPECT_EQ(signup("\xE7\x8E\x8B\xE5\xB0\x8F\xE6\x98\x8E", "wang@example.com").status, 201) << "CJK letters";
+    EXPECT_TRUE(has_field_error(r, "username", "A user with that username already exists."))
+        << r.body;
+    EXPECT_EQ(signup("\xE7\x8E\x8B\xE5\xB0\x8F\xE6\x98\x8E", "wang@example.com").status, 201)
+        << "CJK letters";
 
     // Control characters, spaces, and invalid UTF-8 in a username are field errors.
-    for (std::string bad : {std::string("bad\x01name"), std::string("line\nbreak"), std::string("tab\tname"),
-                            std::string("crlf\r\nX-Evil: 1"), std::string("del\x7f"), std::string("sp ace"),
-                            std::string("nul\\u0000name"), std::string("bad\xC3(utf8")}) {
-        std::string body = bad.find("\\u0000") != std::string::npos
-                               ? R"({"username": "nul\u0000name", "email": "ctl@example.com", "password": ")" +
-                                     std::string(kPassword) + "\"}"
-                               : json_object({{"username", bad}, {"email", "ctl@example.com"}, {"password", kPassword}});
+    for (std::string bad :
+         {std::string("bad\x01name"), std::string("line\nbreak"), std::string("tab\tname"),
+          std::string("crlf\r\nX-Evil: 1"), std::string("del\x7f"), std::string("sp ace"),
+          std::string("nul\\u0000name"), std::string("bad\xC3(utf8")}) {
+        std::string body =
+            bad.find("\\u0000") != std::string::npos
+                ? R"({"username": "nul\u0000name", "email": "ctl@example.com", "password": ")" +
+                      std::string(kPassword) + "\"}"
+                : json_object(
+                      {{"username", bad}, {"email", "ctl@example.com"}, {"password", kPassword}});
         HttpResponse b = post_json("/auth/signup/", body);
         EXPECT_EQ(b.status, 400) << json_quote(bad) << " → " << b.body;
         if (b.status == 400 && json_has(b.body, "username")) continue;
@@ -219,10 +240,13 @@ TEST_F(AuthV1Input, UnicodeUsernamesAndControlCharacters) {
         }
     }
     // Names on the shared user base (/api/auth/register/) refuse control characters too.
-    HttpResponse named = post_json("/api/auth/register/",
-                                   json_object({{"username", "ann"}, {"email", "ann@example.com"},
-                                                {"first_name", "Ann\x07"}, {"last_name", "Lee\r\nBcc: x@evil.example"},
-                                                {"password", kPassword}, {"confirm_password", kPassword}}));
+    HttpResponse named =
+        post_json("/api/auth/register/", json_object({{"username", "ann"},
+                                                      {"email", "ann@example.com"},
+                                                      {"first_name", "Ann\x07"},
+                                                      {"last_name", "Lee\r\nBcc: x@evil.example"},
+                                                      {"password", kPassword},
+                                                      {"confirm_password", kPassword}}));
     EXPECT_EQ(named.status, 400) << named.body;
     EXPECT_TRUE(json_has(named.body, "first_name")) << named.body;
     EXPECT_TRUE(json_has(named.body, "last_name")) << named.body;
@@ -278,7 +302,8 @@ TEST_F(AuthV1Input, ForgedAndMisusedTokens) {
     std::string input = pair->access.substr(0, pair->access.rfind('.'));
     std::string sig = parts->signature_b64;
 
-    for (std::string_view t : {"", "garbage", "a.b.c", "..", "a.b", "a.b.c.d", "eyJhbGciOiJIUzI1NiJ9.e30."}) {
+    for (std::string_view t :
+         {"", "garbage", "a.b.c", "..", "a.b", "a.b.c.d", "eyJhbGciOiJIUzI1NiJ9.e30."}) {
         if (t.empty()) {
             EXPECT_EQ(validate(t).status, 400) << "blank token";
             continue;
@@ -293,32 +318,42 @@ TEST_F(AuthV1Input, ForgedAndMisusedTokens) {
 
     std::string escalated = with_claim(parts->payload, "role", "\"SUPER_USER\"");
     ASSERT_NE(escalated, parts->payload);
-    expect_invalid_token(validate(b64url_encode(parts->header) + "." + b64url_encode(escalated) + "." + sig),
-                         "payload altered, old signature");
+    expect_invalid_token(
+        validate(b64url_encode(parts->header) + "." + b64url_encode(escalated) + "." + sig),
+        "payload altered, old signature");
     std::string other_user = with_claim(parts->payload, "user_id", "1");
-    expect_invalid_token(validate(make_jwt(parts->header, other_user, "another-secret-key-0123456789abcdef-000000")),
-                         "signed with another key");
-    expect_invalid_token(validate(make_jwt(parts->header, parts->payload, "another-secret-key-0123456789abcdef-00")),
-                         "unaltered claims signed with another key");
+    expect_invalid_token(
+        validate(make_jwt(parts->header, other_user, "another-secret-key-0123456789abcdef-000000")),
+        "signed with another key");
+    expect_invalid_token(
+        validate(make_jwt(parts->header, parts->payload, "another-secret-key-0123456789abcdef-00")),
+        "unaltered claims signed with another key");
     for (std::string_view alg : {"none", "None", "NONE", "nOnE"}) {
         std::string h = "{\"alg\":\"" + std::string(alg) + "\",\"typ\":\"JWT\"}";
         expect_invalid_token(validate(make_jwt(h, parts->payload, "")), "alg " + std::string(alg));
-        expect_invalid_token(validate(b64url_encode(h) + "." + b64url_encode(parts->payload) + "." + sig),
-                             "alg none with the real signature");
+        expect_invalid_token(
+            validate(b64url_encode(h) + "." + b64url_encode(parts->payload) + "." + sig),
+            "alg none with the real signature");
     }
-    expect_invalid_token(validate(make_jwt(R"({"alg":"HS512","typ":"JWT"})", parts->payload, kSecretKey)),
-                         "another algorithm");
-    expect_invalid_token(validate(make_jwt(R"({"typ":"JWT"})", parts->payload, kSecretKey)), "no alg");
-    expect_invalid_token(validate(make_jwt(parts->header, with_claim(parts->payload, "exp", std::to_string(now_seconds() - 5)),
-                                           kSecretKey)),
-                         "expired");
+    expect_invalid_token(
+        validate(make_jwt(R"({"alg":"HS512","typ":"JWT"})", parts->payload, kSecretKey)),
+        "another algorithm");
+    expect_invalid_token(validate(make_jwt(R"({"typ":"JWT"})", parts->payload, kSecretKey)),
+                         "no alg");
+    expect_invalid_token(
+        validate(make_jwt(parts->header,
+                          with_claim(parts->payload, "exp", std::to_string(now_seconds() - 5)),
+                          kSecretKey)),
+        "expired");
     int64_t tv = json_int(parts->payload, "tv");
-    expect_invalid_token(validate(make_jwt(parts->header, with_claim(parts->payload, "tv", std::to_string(tv + 1)),
-                                           kSecretKey)),
-                         "another token version");
-    expect_invalid_token(validate(make_jwt(parts->header, with_claim(parts->payload, "token_type", "\"refresh\""),
-                                           kSecretKey)),
-                         "access claims typed refresh");
+    expect_invalid_token(
+        validate(make_jwt(parts->header, with_claim(parts->payload, "tv", std::to_string(tv + 1)),
+                          kSecretKey)),
+        "another token version");
+    expect_invalid_token(
+        validate(make_jwt(parts->header, with_claim(parts->payload, "token_type", "\"refresh\""),
+                          kSecretKey)),
+        "access claims typed refresh");
 
     // Each token type only where it belongs.
     expect_invalid_token(validate(pair->refresh), "refresh token offered to validate_token");
@@ -328,7 +363,10 @@ TEST_F(AuthV1Input, ForgedAndMisusedTokens) {
     EXPECT_EQ(refresh("garbage").status, 401);
     auto rparts = split_jwt(pair->refresh);
     ASSERT_TRUE(rparts);
-    EXPECT_EQ(refresh(make_jwt(rparts->header, rparts->payload, "another-secret-key-0123456789abcdef-00")).status, 401);
+    EXPECT_EQ(
+        refresh(make_jwt(rparts->header, rparts->payload, "another-secret-key-0123456789abcdef-00"))
+            .status,
+        401);
     EXPECT_EQ(refresh(make_jwt(R"({"alg":"none"})", rparts->payload, "")).status, 401);
     // Nothing above disturbed the real pair.
     EXPECT_TRUE(token_valid(pair->access));
@@ -357,10 +395,11 @@ TEST_F(AuthV1Input, BadAndReusedLinks) {
     ASSERT_EQ(m.size(), 4u) << mia;
     ASSERT_EQ(n.size(), 4u) << ned;
     const std::string token = m[3];
-    for (std::string uid : {std::string("!!!"), std::string("%00"), b64url_encode("0"), b64url_encode("-1"),
-                            b64url_encode("999999"), b64url_encode("99999999999999999999999"), b64url_encode("1 "),
-                            b64url_encode(" 1"), b64url_encode("0x1"), std::string("MQ=="), n[2],
-                            std::string(200, 'A')}) {
+    for (std::string uid :
+         {std::string("!!!"), std::string("%00"), b64url_encode("0"), b64url_encode("-1"),
+          b64url_encode("999999"), b64url_encode("99999999999999999999999"), b64url_encode("1 "),
+          b64url_encode(" 1"), b64url_encode("0x1"), std::string("MQ=="), n[2],
+          std::string(200, 'A')}) {
         std::string path = "/auth/verify-email/" + uid + "/" + token + "/";
         HttpResponse r = get(path);
         EXPECT_EQ(r.status, 400) << path << " → " << r.body;
@@ -375,7 +414,8 @@ TEST_F(AuthV1Input, BadAndReusedLinks) {
     // A verification token is no reset token.
     EXPECT_EQ(get("/auth/password_reset_confirm/" + m[2] + "/" + token + "/").status, 400);
     EXPECT_EQ(post_json("/auth/password_reset_confirm/" + m[2] + "/" + token + "/",
-                        json_object({{"new_password", "Tidal-Forest-55"}, {"confirm_password", "Tidal-Forest-55"}}))
+                        json_object({{"new_password", "Tidal-Forest-55"},
+                                     {"confirm_password", "Tidal-Forest-55"}}))
                   .status,
               400);
     // None of that spent or broke the real links.
@@ -387,9 +427,12 @@ TEST_F(AuthV1Input, BadAndReusedLinks) {
     ASSERT_FALSE(reset.empty());
     auto r = segments(reset);
     ASSERT_EQ(r.size(), 4u);
-    EXPECT_EQ(get("/auth/verify-email/" + r[2] + "/" + r[3] + "/").status, 400) << "a reset token verifies nothing";
-    EXPECT_EQ(get("/auth/password_reset_confirm/" + n[2] + "/" + r[3] + "/").status, 400) << "mia's token for ned";
-    std::string body = json_object({{"new_password", "Tidal-Forest-55"}, {"confirm_password", "Tidal-Forest-55"}});
+    EXPECT_EQ(get("/auth/verify-email/" + r[2] + "/" + r[3] + "/").status, 400)
+        << "a reset token verifies nothing";
+    EXPECT_EQ(get("/auth/password_reset_confirm/" + n[2] + "/" + r[3] + "/").status, 400)
+        << "mia's token for ned";
+    std::string body =
+        json_object({{"new_password", "Tidal-Forest-55"}, {"confirm_password", "Tidal-Forest-55"}});
     EXPECT_EQ(post_json(reset, body).status, 200);
     EXPECT_EQ(post_json(reset, body).status, 400) << "a used reset link";
     EXPECT_EQ(get(reset).status, 400);
@@ -398,7 +441,9 @@ TEST_F(AuthV1Input, BadAndReusedLinks) {
 TEST_F(AuthV1Input, ConcurrentSignupsOfOneUsername) {
     ASSERT_TRUE(start({{"AUTHD_THREADS", "4"}}));
     auto results = concurrently(20, [&](int i) {
-        std::string name = i % 3 == 0 ? "RACER" : i % 3 == 1 ? "racer" : "Racer";  // one name, case-insensitively
+        std::string name = i % 3 == 0   ? "RACER"
+                           : i % 3 == 1 ? "racer"
+                                        : "Racer";  // one name, case-insensitively
         return signup(name, "racer" + std::to_string(i) + "@example.com");
     });
     EXPECT_EQ(count_status(results, 201), 1);
@@ -408,9 +453,11 @@ TEST_F(AuthV1Input, ConcurrentSignupsOfOneUsername) {
         auto& r = results[i];
         if (r.status == 201) winner = "racer" + std::to_string(i) + "@example.com";
         if (r.status == 400) {
-            EXPECT_TRUE(has_field_error(r, "username", "A user with that username already exists.")) << r.body;
+            EXPECT_TRUE(has_field_error(r, "username", "A user with that username already exists."))
+                << r.body;
         }
-        if (r.status != 201 && r.status != 400) ADD_FAILURE() << "status " << r.status << " " << r.reason << r.body;
+        if (r.status != 201 && r.status != 400)
+            ADD_FAILURE() << "status " << r.status << " " << r.reason << r.body;
     }
     ASSERT_FALSE(winner.empty());
     std::string path = mailed_path(winner, "/auth/verify-email/");
@@ -435,7 +482,8 @@ TEST_F(AuthV1Input, ConcurrentRefreshesOfOneToken) {
     EXPECT_EQ(count_status(results, 200), 1);
     EXPECT_EQ(count_status(results, 401), 9);
     for (auto& r : results) {
-        if (r.status != 200 && r.status != 401) ADD_FAILURE() << "status " << r.status << " " << r.reason << r.body;
+        if (r.status != 200 && r.status != 401)
+            ADD_FAILURE() << "status " << r.status << " " << r.reason << r.body;
         if (r.status != 200) continue;
         // The losers presented a used refresh token: the session is revoked, winner included.
         EXPECT_FALSE(token_valid(json_string(r.body, "access")));

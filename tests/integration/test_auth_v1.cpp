@@ -22,14 +22,16 @@ std::string form_tag(const std::string& html) {
 }
 
 std::string attribute(const std::string& tag, std::string_view name) {
-    std::regex re(std::string("\\s") + std::string(name) + "\\s*=\\s*[\"']([^\"']*)[\"']", std::regex::icase);
+    std::regex re(std::string("\\s") + std::string(name) + "\\s*=\\s*[\"']([^\"']*)[\"']",
+                  std::regex::icase);
     std::smatch m;
     return std::regex_search(tag, m, re) ? m[1].str() : std::string();
 }
 
 // True when the page has an <input> named `name` of type password.
 bool has_password_input(const std::string& html, std::string_view name) {
-    std::regex re("<input[^>]*name\\s*=\\s*[\"']" + std::string(name) + "[\"'][^>]*>", std::regex::icase);
+    std::regex re("<input[^>]*name\\s*=\\s*[\"']" + std::string(name) + "[\"'][^>]*>",
+                  std::regex::icase);
     std::smatch m;
     if (!std::regex_search(html, m, re)) return false;
     return icontains(m[0].str(), "type=\"password\"") || icontains(m[0].str(), "type='password'");
@@ -75,7 +77,9 @@ TEST_F(AuthV1, SignupVerifyLoginValidateRefreshAndReuseDetection) {
     // /auth/verify-email/<uidb64>/<token>/ with uidb64 = base64url(decimal id), no padding.
     std::smatch m;
     std::string p = path;
-    ASSERT_TRUE(std::regex_match(p, m, std::regex("^/auth/verify-email/([A-Za-z0-9_-]+)/([^/]+)/$"))) << path;
+    ASSERT_TRUE(
+        std::regex_match(p, m, std::regex("^/auth/verify-email/([A-Za-z0-9_-]+)/([^/]+)/$")))
+        << path;
     EXPECT_EQ(m[1].str(), b64url_encode(std::to_string(id)));
 
     // Not active yet.
@@ -164,7 +168,8 @@ TEST_F(AuthV1, VerificationLinkWithBrowserAcceptServesHtmlPages) {
     HttpResponse used_json = get(path, {{"Accept", "application/json"}});
     EXPECT_EQ(used_json.status, 400);
     EXPECT_TRUE(is_json(used_json)) << used_json.header("Content-Type");
-    EXPECT_TRUE(token_valid(tokens("bob", kPassword).value_or(TokenPair{}).access)) << "bob is active";
+    EXPECT_TRUE(token_valid(tokens("bob", kPassword).value_or(TokenPair{}).access))
+        << "bob is active";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,9 +180,11 @@ TEST_F(AuthV1, LoginErrorsAreExactAndIndistinguishable) {
     ASSERT_EQ(signup("carol", "carol@example.com").status, 201);
     HttpResponse pending = login("carol", kPassword);
     expect_detail(pending, 403, "User account is disabled.", "account_inactive");
-    EXPECT_EQ(json_keys(pending.body), (std::vector<std::string>{"detail", "code"})) << pending.body;
+    EXPECT_EQ(json_keys(pending.body), (std::vector<std::string>{"detail", "code"}))
+        << pending.body;
     // A pending user's wrong password is a plain credential failure, not a hint of existence.
-    expect_detail(login("carol", "Wrong-Password-99"), 401, kInvalidCredentials, "invalid_credentials");
+    expect_detail(login("carol", "Wrong-Password-99"), 401, kInvalidCredentials,
+                  "invalid_credentials");
 
     User dave = active_user("dave", "dave@example.com");
     ASSERT_GT(dave.id, 0);
@@ -242,7 +249,8 @@ TEST_F(AuthV1, PasswordResetThroughTheHtmlForm) {
     std::string path = mailed_path("grace@example.com", "/auth/password_reset_confirm/", 2);
     ASSERT_FALSE(path.empty());
     EXPECT_TRUE(mails_to("nobody@example.com").empty()) << "no mail for an unknown address";
-    EXPECT_TRUE(path.starts_with("/auth/password_reset_confirm/" + b64url_encode(std::to_string(grace.id)) + "/"))
+    EXPECT_TRUE(path.starts_with("/auth/password_reset_confirm/" +
+                                 b64url_encode(std::to_string(grace.id)) + "/"))
         << path;
 
     // GET: the form.
@@ -252,20 +260,26 @@ TEST_F(AuthV1, PasswordResetThroughTheHtmlForm) {
     EXPECT_TRUE(contains(page.body, "<html") || contains(page.body, "<!DOCTYPE")) << page.body;
 
     // POST with errors: 400, the form again, the errors shown; the link stays usable.
-    HttpResponse mismatch = post_form(path, form({{"new_password", kNewPassword}, {"confirm_password", "Other-Value-77"}}));
+    HttpResponse mismatch = post_form(
+        path, form({{"new_password", kNewPassword}, {"confirm_password", "Other-Value-77"}}));
     EXPECT_EQ(mismatch.status, 400) << mismatch.body;
     expect_reset_form(mismatch, path, "mismatch");
     EXPECT_TRUE(contains(mismatch.body, "Passwords do not match.")) << mismatch.body;
-    HttpResponse common = post_form(path, form({{"new_password", "password1"}, {"confirm_password", "password1"}}));
+    HttpResponse common =
+        post_form(path, form({{"new_password", "password1"}, {"confirm_password", "password1"}}));
     EXPECT_EQ(common.status, 400) << common.body;
     expect_reset_form(common, path, "too common");
     EXPECT_TRUE(contains(common.body, "This password is too common.")) << common.body;
-    HttpResponse short_numeric = post_form(path, form({{"new_password", "1234"}, {"confirm_password", "1234"}}));
+    HttpResponse short_numeric =
+        post_form(path, form({{"new_password", "1234"}, {"confirm_password", "1234"}}));
     EXPECT_EQ(short_numeric.status, 400);
-    EXPECT_TRUE(contains(short_numeric.body, "This password is too short. It must contain at least 8 characters."))
+    EXPECT_TRUE(contains(short_numeric.body,
+                         "This password is too short. It must contain at least 8 characters."))
         << short_numeric.body;
-    EXPECT_TRUE(contains(short_numeric.body, "This password is entirely numeric.")) << short_numeric.body;
-    HttpResponse blank = post_form(path, "new_password=&confirm_password=");  // what a browser sends
+    EXPECT_TRUE(contains(short_numeric.body, "This password is entirely numeric."))
+        << short_numeric.body;
+    HttpResponse blank =
+        post_form(path, "new_password=&confirm_password=");  // what a browser sends
     EXPECT_EQ(blank.status, 400) << blank.body;
     expect_reset_form(blank, path, "blank fields");
     HttpResponse empty = post_form(path, "");
@@ -276,7 +290,8 @@ TEST_F(AuthV1, PasswordResetThroughTheHtmlForm) {
     // (No login here: a login changes last_login, which spends the link, as in Django.)
 
     // POST valid: the success page; older tokens die, the old password fails, the new one works.
-    HttpResponse done = post_form(path, form({{"new_password", kNewPassword}, {"confirm_password", kNewPassword}}));
+    HttpResponse done =
+        post_form(path, form({{"new_password", kNewPassword}, {"confirm_password", kNewPassword}}));
     ASSERT_EQ(done.status, 200) << done.body;
     EXPECT_TRUE(is_html(done)) << done.header("Content-Type");
     EXPECT_TRUE(icontains(done.body, "reset")) << done.body;
@@ -294,9 +309,12 @@ TEST_F(AuthV1, PasswordResetThroughTheHtmlForm) {
     EXPECT_EQ(used.status, 400) << used.body;
     EXPECT_TRUE(is_html(used));
     expect_link_page_headers(used, "spent link");
-    EXPECT_EQ(post_form(path, form({{"new_password", "Zebra-Cloud-1"}, {"confirm_password", "Zebra-Cloud-1"}})).status,
+    EXPECT_EQ(post_form(path, form({{"new_password", "Zebra-Cloud-1"},
+                                    {"confirm_password", "Zebra-Cloud-1"}}))
+                  .status,
               400);
-    EXPECT_EQ(post_json(path, json_object({{"new_password", "Zebra-Cloud-1"}, {"confirm_password", "Zebra-Cloud-1"}}))
+    EXPECT_EQ(post_json(path, json_object({{"new_password", "Zebra-Cloud-1"},
+                                           {"confirm_password", "Zebra-Cloud-1"}}))
                   .status,
               400);
     EXPECT_TRUE(token_valid(after->access)) << "a spent link changes nothing";
@@ -316,17 +334,20 @@ TEST_F(AuthV1, PasswordResetJsonVariant) {
     ASSERT_FALSE(first.empty());
     ASSERT_FALSE(second.empty());
 
-    HttpResponse mismatch = post_json(first, json_object({{"new_password", "Brisk-Meadow-81"},
-                                                          {"confirm_password", "Brisk-Meadow-18"}}));
+    HttpResponse mismatch =
+        post_json(first, json_object({{"new_password", "Brisk-Meadow-81"},
+                                      {"confirm_password", "Brisk-Meadow-18"}}));
     EXPECT_EQ(mismatch.status, 400);
     EXPECT_TRUE(is_json(mismatch));
-    EXPECT_TRUE(has_field_error(mismatch, "confirm_password", "Passwords do not match.")) << mismatch.body;
+    EXPECT_TRUE(has_field_error(mismatch, "confirm_password", "Passwords do not match."))
+        << mismatch.body;
     HttpResponse missing = post_json(first, "{}");
     EXPECT_EQ(missing.status, 400);
     EXPECT_TRUE(has_field_error(missing, "new_password", kRequired)) << missing.body;
     EXPECT_TRUE(has_field_error(missing, "confirm_password", kRequired)) << missing.body;
-    HttpResponse similar = post_json(first, json_object({{"new_password", "henry@example.com"},
-                                                         {"confirm_password", "henry@example.com"}}));
+    HttpResponse similar =
+        post_json(first, json_object({{"new_password", "henry@example.com"},
+                                      {"confirm_password", "henry@example.com"}}));
     EXPECT_EQ(similar.status, 400);
     EXPECT_TRUE(json_array_size(similar.body, "/new_password") >= 1) << similar.body;
 
@@ -386,7 +407,8 @@ TEST_F(AuthV1, ResetLinkWorksOnceEvenWhenUsedConcurrently) {
     ASSERT_NE(winner, -1) << "no request reset the password";
     EXPECT_EQ(login("ivy", "Racing-Harbour-" + std::to_string(40 + winner)).status, 200);
     for (int i = 0; i < kRacers; ++i) {
-        if (i != winner) EXPECT_EQ(login("ivy", "Racing-Harbour-" + std::to_string(40 + i)).status, 401);
+        if (i != winner)
+            EXPECT_EQ(login("ivy", "Racing-Harbour-" + std::to_string(40 + i)).status, 401);
     }
 }
 
@@ -412,10 +434,13 @@ TEST_F(AuthV1, LinksAndAccessTokensExpire) {
     ASSERT_FALSE(verify.empty());
     ASSERT_FALSE(reset.empty());
 
-    std::this_thread::sleep_for(2500ms);  // beyond both one-second lifetimes, whole seconds included
+    std::this_thread::sleep_for(
+        2500ms);  // beyond both one-second lifetimes, whole seconds included
     EXPECT_EQ(get(verify).status, 400) << "an expired verification link";
     EXPECT_EQ(get(reset).status, 400) << "an expired reset link";
-    EXPECT_EQ(post_json(reset, json_object({{"new_password", kNewPassword}, {"confirm_password", kNewPassword}})).status,
+    EXPECT_EQ(post_json(reset, json_object({{"new_password", kNewPassword},
+                                            {"confirm_password", kNewPassword}}))
+                  .status,
               400);
     EXPECT_EQ(login("tess", kPassword).status, 200) << "the expired link changed nothing";
     HttpResponse expired = validate(pair->access);

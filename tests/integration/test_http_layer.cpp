@@ -27,9 +27,10 @@ std::string get(std::string_view path, std::string_view extra_headers = "") {
 std::string post(std::string_view path, std::string_view body,
                  std::string_view content_type = "application/json",
                  std::string_view extra_headers = "") {
-    return "POST " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " +
-           std::string(content_type) + "\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n" + std::string(extra_headers) + "\r\n" + std::string(body);
+    return "POST " + std::string(path) +
+           " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + std::string(content_type) +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+           std::string(extra_headers) + "\r\n" + std::string(body);
 }
 
 std::string lower(std::string s) {
@@ -45,7 +46,7 @@ double seconds_since(Clock::time_point t0) {
 const std::string kGarbageBody = R"({"token": "garbage"})";
 
 class HttpLayer : public ::testing::Test {
-protected:
+  protected:
     // Every test ends with a graceful stop: a crash, a sanitizer report at exit or a hang on
     // SIGTERM shows up as a non-zero status here.
     void TearDown() override {
@@ -106,10 +107,8 @@ TEST_F(HttpLayer, MetricsArePrometheusText) {
     for (const char* needle :
          {"# TYPE authd_http_requests_total counter", "authd_http_requests_total{",
           "# TYPE authd_http_request_duration_seconds histogram",
-          "authd_http_request_duration_seconds_bucket{", "le=\"+Inf\"",
-          "authd_connections_open"}) {
-        EXPECT_NE(r.body.find(needle), std::string::npos) << "missing " << needle << "\n"
-                                                           << r.body;
+          "authd_http_request_duration_seconds_bucket{", "le=\"+Inf\"", "authd_connections_open"}) {
+        EXPECT_NE(r.body.find(needle), std::string::npos) << "missing " << needle << "\n" << r.body;
     }
     expect_standard_headers(r, "metrics");
 }
@@ -154,7 +153,8 @@ TEST_F(HttpLayer, HundredPipelinedRequestsInOneWriteStayInOrder) {
     ASSERT_TRUE(server_.start());
     RawConnection conn(server_.port());
     std::string burst;
-    for (int i = 0; i < 100; ++i) burst += i % 2 == 0 ? get("/healthz") : get("/nope-" + std::to_string(i));
+    for (int i = 0; i < 100; ++i)
+        burst += i % 2 == 0 ? get("/healthz") : get("/nope-" + std::to_string(i));
     ASSERT_TRUE(conn.send(burst));
     for (int i = 0; i < 100; ++i) {
         auto r = conn.read_response();
@@ -230,9 +230,11 @@ TEST_F(HttpLayer, TwoHundredConcurrentConnections) {
 TEST_F(HttpLayer, Expect100ContinueGetsInterimResponseBeforeBody) {
     ASSERT_TRUE(server_.start());
     RawConnection conn(server_.port());
-    ASSERT_TRUE(conn.send("POST /auth/validate_token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Content-Type: application/json\r\nExpect: 100-continue\r\n"
-                          "Content-Length: " + std::to_string(kGarbageBody.size()) + "\r\n\r\n"));
+    ASSERT_TRUE(
+        conn.send("POST /auth/validate_token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                  "Content-Length: " +
+                  std::to_string(kGarbageBody.size()) + "\r\n\r\n"));
     auto interim = conn.read_response(/*return_interim=*/true);
     ASSERT_TRUE(interim) << "no 100 Continue before the body was sent: " << conn.error();
     EXPECT_EQ(interim->status, 100);
@@ -247,9 +249,10 @@ TEST_F(HttpLayer, Expect100ContinueGetsInterimResponseBeforeBody) {
 TEST_F(HttpLayer, Expect100ContinueWithOversizedBodyIs413WithoutContinue) {
     ASSERT_TRUE(server_.start());
     RawConnection conn(server_.port());
-    ASSERT_TRUE(conn.send("POST /auth/validate_token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Content-Type: application/json\r\nExpect: 100-continue\r\n"
-                          "Content-Length: 100000\r\n\r\n"));
+    ASSERT_TRUE(
+        conn.send("POST /auth/validate_token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                  "Content-Length: 100000\r\n\r\n"));
     auto r = conn.read_response(/*return_interim=*/true);
     ASSERT_TRUE(r) << conn.error();
     EXPECT_EQ(r->status, 413);
@@ -258,9 +261,10 @@ TEST_F(HttpLayer, Expect100ContinueWithOversizedBodyIs413WithoutContinue) {
 TEST_F(HttpLayer, ChunkedRequestBodyAcrossWritesIsReassembled) {
     ASSERT_TRUE(server_.start());
     auto send_chunked = [&](RawConnection& conn, const std::vector<std::string>& pieces) {
-        ASSERT_TRUE(conn.send("POST /auth/validate_token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                              "Content-Type: application/json\r\n"
-                              "Transfer-Encoding: chunked\r\n\r\n"));
+        ASSERT_TRUE(
+            conn.send("POST /auth/validate_token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Content-Type: application/json\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n"));
         for (auto& piece : pieces) {
             std::this_thread::sleep_for(20ms);
             char size[16];
@@ -324,8 +328,9 @@ TEST_F(HttpLayer, BodyOver64KiBIs413) {
 TEST_F(HttpLayer, ChunkedBodyOver64KiBIs413) {
     ASSERT_TRUE(server_.start());
     RawConnection conn(server_.port());
-    ASSERT_TRUE(conn.send("POST /auth/validate_token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    ASSERT_TRUE(
+        conn.send("POST /auth/validate_token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
     std::string chunk = "4000\r\n" + std::string(0x4000, ' ') + "\r\n";  // 16 KiB of whitespace
     for (int i = 0; i < 5; ++i) {
         if (!conn.send(chunk)) break;  // the server may answer and close before the end
@@ -482,8 +487,9 @@ TEST_F(HttpLayer, PathsWithAndWithoutTrailingSlashAreServed) {
     EXPECT_EQ(request(server_.port(), "GET", "/healthz/").status, 200);
     EXPECT_EQ(request(server_.port(), "POST", "/auth/validate_token/", kGarbageBody).status, 401);
     EXPECT_EQ(request(server_.port(), "POST", "/auth/validate_token", kGarbageBody).status, 401);
-    EXPECT_EQ(request(server_.port(), "POST", "/api/auth/users/validate-token", kGarbageBody).status,
-              401);
+    EXPECT_EQ(
+        request(server_.port(), "POST", "/api/auth/users/validate-token", kGarbageBody).status,
+        401);
 }
 
 TEST_F(HttpLayer, QueryStringDoesNotAffectRouting) {
@@ -586,7 +592,8 @@ bool has_any_cors_header(const HttpResponse& r) {
 TEST_F(HttpLayer, CorsAllowedOriginGetsItsExactOrigin) {
     ASSERT_TRUE(server_.start(
         {{"AUTHD_CORS_ORIGINS", std::string(kAllowedOrigin) + ",https://other.example.com"}}));
-    for (std::string origin : {std::string(kAllowedOrigin), std::string("https://other.example.com")}) {
+    for (std::string origin :
+         {std::string(kAllowedOrigin), std::string("https://other.example.com")}) {
         SCOPED_TRACE(origin);
         auto r = request(server_.port(), "GET", "/healthz", "", {{"Origin", origin}});
         EXPECT_EQ(r.status, 200);
@@ -620,11 +627,13 @@ TEST_F(HttpLayer, CorsPreflightIs204WithAllowHeaders) {
 
 TEST_F(HttpLayer, CorsOtherOriginGetsNoCorsHeaders) {
     ASSERT_TRUE(server_.start({{"AUTHD_CORS_ORIGINS", kAllowedOrigin}}));
-    auto r = request(server_.port(), "GET", "/healthz", "", {{"Origin", "https://evil.example.com"}});
+    auto r =
+        request(server_.port(), "GET", "/healthz", "", {{"Origin", "https://evil.example.com"}});
     EXPECT_EQ(r.status, 200);
     EXPECT_FALSE(has_any_cors_header(r));
-    r = request(server_.port(), "OPTIONS", kValidate, "",
-                {{"Origin", "https://evil.example.com"}, {"Access-Control-Request-Method", "POST"}});
+    r = request(
+        server_.port(), "OPTIONS", kValidate, "",
+        {{"Origin", "https://evil.example.com"}, {"Access-Control-Request-Method", "POST"}});
     EXPECT_LT(r.status, 500);
     EXPECT_FALSE(has_any_cors_header(r));
     // A prefix of an allowed origin is another origin.

@@ -76,8 +76,8 @@ class RedisCluster : public ::testing::Test {
     }
 
     std::map<std::string, std::string> env(int node, bool with_admin) const {
-        return instance_env(RedisClusterServers::url(node), sink_.url(),
-                            with_admin ? kAdmin : "", kAdminPassword);
+        return instance_env(RedisClusterServers::url(node), sink_.url(), with_admin ? kAdmin : "",
+                            kAdminPassword);
     }
 
     // Logs in on A, checks B accepts the token, logs out on A: B refuses it within 100 ms.
@@ -150,10 +150,8 @@ TEST_F(RedisCluster, FlushedScriptCacheFallsBackToEval) {
     HttpResponse out = on_a.post("/api/auth/logout/", "{}", pair->access);
     EXPECT_EQ(out.status, 200) << out.body;
     EXPECT_FALSE(on_a.token_valid(pair->access));
-    std::string stats =
-        RedisClusterServers::command(owner_, {"INFO", "commandstats"}).value_or("");
-    EXPECT_NE(stats.find("cmdstat_eval:"), std::string::npos) << "EVAL ran on the owner\n"
-                                                              << stats;
+    std::string stats = RedisClusterServers::command(owner_, {"INFO", "commandstats"}).value_or("");
+    EXPECT_NE(stats.find("cmdstat_eval:"), std::string::npos) << "EVAL ran on the owner\n" << stats;
 }
 
 // An operator moves the {authd} slot to another node while two instances run: each call that
@@ -176,8 +174,8 @@ TEST_F(RedisCluster, RunningInstancesFollowTheSlotWhenItMoves) {
     // Within a few retries (bounded), logins work again on both instances.
     for (ApiClient* client : {&on_a, &on_b}) {
         auto back = time_until([&] { return client->login(acc.username, acc.password); }, 3000ms);
-        EXPECT_TRUE(back) << "port " << client->port() << ": "
-                          << client->last_failure().status << " " << client->last_failure().body;
+        EXPECT_TRUE(back) << "port " << client->port() << ": " << client->last_failure().status
+                          << " " << client->last_failure().body;
     }
     std::string moved_to = "\"to\":\"127.0.0.1:" + std::to_string(to) + "\"";
     EXPECT_NE(a.log().find(moved_to), std::string::npos) << "A logs the redirect to " << to;
@@ -186,8 +184,7 @@ TEST_F(RedisCluster, RunningInstancesFollowTheSlotWhenItMoves) {
     expect_logout_seen(a, b, acc, 3);
     expect_logout_seen(b, a, acc, 3);
     auto ready = [&](ServerProcess& s) {
-        return time_until([&] { return request(s.port(), "GET", "/readyz").status == 200; },
-                          3000ms)
+        return time_until([&] { return request(s.port(), "GET", "/readyz").status == 200; }, 3000ms)
             .has_value();
     };
     EXPECT_TRUE(ready(a));

@@ -237,7 +237,8 @@ TEST_F(RedisInstances, RedisDownGivesRetryableAnswersNotWrongOnes) {
     // Links mailed before the outage: a reset link, and a pending user's verification link.
     size_t before = sink_.messages().size();
     ASSERT_EQ(on_a.post("/auth/reset_password/", json_body({{"email", acc.email}})).status, 200);
-    std::string reset = link_path(sink_.wait_for_messages(before + 1), "/auth/password_reset_confirm/");
+    std::string reset =
+        link_path(sink_.wait_for_messages(before + 1), "/auth/password_reset_confirm/");
     ASSERT_FALSE(reset.empty());
     Account pending = new_account("pend");
     ASSERT_EQ(on_a.post("/auth/signup/", json_body({{"username", pending.username},
@@ -255,16 +256,16 @@ TEST_F(RedisInstances, RedisDownGivesRetryableAnswersNotWrongOnes) {
     };
     std::vector<Probe> probes;
     auto probe = [&](const char* what, HttpResponse r) { probes.push_back({what, std::move(r)}); };
-    probe("login", on_a.post("/auth/token/", json_body({{"username", acc.username},
-                                                        {"password", acc.password}})));
+    probe("login", on_a.post("/auth/token/",
+                             json_body({{"username", acc.username}, {"password", acc.password}})));
     probe("refresh",
           on_a.post("/api/auth/token/refresh/", json_body({{"refresh", acc.tokens.refresh}})));
     probe("profile", on_a.get("/api/auth/profile/", acc.tokens.access));
     probe("user detail", on_a.get(user_path(acc.id), admin->access));
     probe("user list", on_a.get("/api/auth/users/", admin->access));
     probe("signup", on_a.post("/auth/signup/", json_body({{"username", "x" + pending.username},
-                                                         {"email", "x" + pending.email},
-                                                         {"password", pending.password}})));
+                                                          {"email", "x" + pending.email},
+                                                          {"password", pending.password}})));
     probe("reset request", on_a.post("/auth/reset_password/", json_body({{"email", acc.email}})));
     probe("reset form", on_a.get(reset));
     probe("verify link", on_a.get(verify));
@@ -284,8 +285,7 @@ TEST_F(RedisInstances, RedisDownGivesRetryableAnswersNotWrongOnes) {
     EXPECT_TRUE(on_a.login(acc.username, acc.password)) << on_a.last_failure().body;
     HttpResponse out = on_a.post("/api/auth/logout/", "{}", acc.tokens.access);
     EXPECT_EQ(out.status, 200) << out.body;
-    auto refused =
-        time_until([&] { return !ApiClient(b_.port()).token_valid(acc.tokens.access); });
+    auto refused = time_until([&] { return !ApiClient(b_.port()).token_valid(acc.tokens.access); });
     EXPECT_TRUE(refused) << "the logout, retried after the outage, reached the other instance";
 }
 
@@ -301,8 +301,8 @@ TEST_F(RedisInstances, FrozenRedisNeverHangsARequest) {
         ~Resume() { ::kill(pid, SIGCONT); }
     } resume{redis_.pid()};
     auto sent = Clock::now();
-    HttpResponse login = on_a.post("/auth/token/", json_body({{"username", acc.username},
-                                                             {"password", acc.password}}));
+    HttpResponse login = on_a.post(
+        "/auth/token/", json_body({{"username", acc.username}, {"password", acc.password}}));
     double took = ms_since(sent);
     EXPECT_EQ(login.status, 503) << login.body;
     EXPECT_FALSE(login.header("retry-after").empty());
@@ -311,7 +311,8 @@ TEST_F(RedisInstances, FrozenRedisNeverHangsARequest) {
     EXPECT_TRUE(ApiClient(b_.port()).token_valid(acc.tokens.access));
     EXPECT_LT(ms_since(validated), 1000.0) << "validation does not wait for Redis";
     ::kill(redis_.pid(), SIGCONT);
-    auto back = time_until([&] { return on_a.login(acc.username, acc.password).has_value(); }, 10000ms);
+    auto back =
+        time_until([&] { return on_a.login(acc.username, acc.password).has_value(); }, 10000ms);
     EXPECT_TRUE(back) << "logins did not resume after Redis thawed: " << on_a.last_failure().body;
 }
 

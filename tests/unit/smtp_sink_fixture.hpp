@@ -53,7 +53,7 @@ inline std::string read_file(const fs::path& path) {
 
 // A temporary directory removed with everything in it.
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string tmpl = (fs::temp_directory_path() / "authd-mail-XXXXXX").string();
         if (mkdtemp(tmpl.data())) path_ = tmpl;
@@ -64,13 +64,13 @@ public:
     }
     const fs::path& path() const { return path_; }
 
-private:
+  private:
     fs::path path_;
 };
 
 // The sink as a child process; stopped with SIGTERM by the destructor.
 class SmtpSinkProcess {
-public:
+  public:
     SmtpSinkProcess() = default;
     SmtpSinkProcess(const SmtpSinkProcess&) = delete;
     SmtpSinkProcess& operator=(const SmtpSinkProcess&) = delete;
@@ -136,7 +136,7 @@ public:
         }
     }
 
-private:
+  private:
     static std::string read_line(int fd, std::chrono::milliseconds timeout) {
         std::string line;
         auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -169,7 +169,7 @@ inline int closed_port() {
 // every command from `replies` (by the command's first word, default "250 ok"), or, when
 // `silent`, accepts and never says anything (a hung server).
 class ScriptedSmtpServer {
-public:
+  public:
     using Replies = std::vector<std::pair<std::string, std::string>>;  // command verb -> reply line
     explicit ScriptedSmtpServer(Replies replies, bool silent = false)
         : replies_(std::move(replies)), silent_(silent) {
@@ -194,7 +194,7 @@ public:
     std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
     bool accepted() const { return accepted_; }
 
-private:
+  private:
     bool wait_readable(int fd) {
         while (!done_) {
             pollfd p{fd, POLLIN, 0};

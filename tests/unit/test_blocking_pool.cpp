@@ -58,15 +58,16 @@ TEST(BlockingPool, ResultComesBackToTheCallingLoopThread) {
         spawn(ask_pool(&pool, &o));
     });
     ASSERT_TRUE(o.worker.has_value());
-    EXPECT_NE(*o.worker, o.loop_thread);  // the job ran on a worker …
+    EXPECT_NE(*o.worker, o.loop_thread);         // the job ran on a worker …
     EXPECT_EQ(o.resumed_thread, o.loop_thread);  // … and the coroutine resumed on its loop
     EXPECT_EQ(o.resumed_loop, loop_seen);
 }
 
-Task<void> square(BlockingPool* pool, int i, std::vector<long>* out, int* remaining, std::thread::id loop_id,
-                  int* wrong_thread) {
+Task<void> square(BlockingPool* pool, int i, std::vector<long>* out, int* remaining,
+                  std::thread::id loop_id, int* wrong_thread) {
     auto r = co_await pool->run([i] {
-        std::this_thread::sleep_for(std::chrono::microseconds(50 * (i % 7)));  // finish out of order
+        std::this_thread::sleep_for(
+            std::chrono::microseconds(50 * (i % 7)));  // finish out of order
         return static_cast<long>(i) * i;
     });
     if (std::this_thread::get_id() != loop_id) ++*wrong_thread;
@@ -81,10 +82,12 @@ TEST(BlockingPool, ManyConcurrentRunsFromOneLoop) {
     int remaining = n;
     int wrong_thread = 0;
     run_on_loop_thread([&](Loop&) {
-        for (int i = 0; i < n; ++i) spawn(square(&pool, i, &out, &remaining, std::this_thread::get_id(), &wrong_thread));
+        for (int i = 0; i < n; ++i)
+            spawn(square(&pool, i, &out, &remaining, std::this_thread::get_id(), &wrong_thread));
     });
     EXPECT_EQ(wrong_thread, 0);
-    for (int i = 0; i < n; ++i) EXPECT_EQ(out[static_cast<size_t>(i)], static_cast<long>(i) * i) << i;
+    for (int i = 0; i < n; ++i)
+        EXPECT_EQ(out[static_cast<size_t>(i)], static_cast<long>(i) * i) << i;
 }
 
 // Occupies the pool's only worker until release().
@@ -129,7 +132,8 @@ TEST(BlockingPool, TinyQueueRefusesWhenFull) {
 
     blocker.release();
     auto t0 = std::chrono::steady_clock::now();
-    while (done.load() != 2 && std::chrono::steady_clock::now() - t0 < 5s) std::this_thread::yield();
+    while (done.load() != 2 && std::chrono::steady_clock::now() - t0 < 5s)
+        std::this_thread::yield();
     EXPECT_EQ(done.load(), 2);
     EXPECT_EQ(pool.queued(), 0u);
     // Space again: accepted.
@@ -150,7 +154,8 @@ TEST(BlockingPool, QueueWrapsAroundManyTimes) {
         while (!pool.try_submit([&] { done.fetch_add(1); })) std::this_thread::yield();
     }
     auto t0 = std::chrono::steady_clock::now();
-    while (done.load() != 10000 && std::chrono::steady_clock::now() - t0 < 5s) std::this_thread::yield();
+    while (done.load() != 10000 && std::chrono::steady_clock::now() - t0 < 5s)
+        std::this_thread::yield();
     EXPECT_EQ(done.load(), 10000);
 }
 
@@ -194,7 +199,8 @@ TEST(BlockingPool, ConcurrentSubmittersNeverStrandAJob) {
     while (done.load() != producers * per_producer && std::chrono::steady_clock::now() - t0 < 5s) {
         std::this_thread::sleep_for(1ms);
     }
-    EXPECT_EQ(done.load(), producers * per_producer) << "jobs stranded in the queue: " << pool.queued();
+    EXPECT_EQ(done.load(), producers * per_producer)
+        << "jobs stranded in the queue: " << pool.queued();
 }
 
 }  // namespace

@@ -61,7 +61,8 @@ TEST(BodyFields, JsonObjectFieldsAndKinds) {
 }
 
 TEST(BodyFields, JsonContentTypeParametersAndCase) {
-    for (const char* t : {"application/json; charset=utf-8", "Application/JSON", " application/json ;charset=UTF-8"}) {
+    for (const char* t : {"application/json; charset=utf-8", "Application/JSON",
+                          " application/json ;charset=UTF-8"}) {
         BodyFields f;
         auto err = parse(t, R"({"a":"b"})", f);
         ASSERT_FALSE(err) << t;
@@ -82,7 +83,8 @@ TEST(BodyFields, JsonDuplicateKeysLastWins) {
 std::string detail_of(const Response& r) {
     // {"detail":"..."}: good enough for our own, known-shaped bodies.
     const std::string prefix = "{\"detail\":\"";
-    if (r.body.rfind(prefix, 0) != 0 || r.body.size() < prefix.size() + 2) return "<not a detail body: " + r.body + ">";
+    if (r.body.rfind(prefix, 0) != 0 || r.body.size() < prefix.size() + 2)
+        return "<not a detail body: " + r.body + ">";
     return r.body.substr(prefix.size(), r.body.size() - prefix.size() - 2);
 }
 
@@ -99,8 +101,17 @@ TEST(BodyFields, NonObjectJsonIs400ParseError) {
 
 TEST(BodyFields, MalformedJsonIs400ParseError) {
     const char* bodies[] = {
-        "{", "{\"a\":}", "{\"a\":1,}", "{\"a\":1} trailing", "{'a':1}", "{\"a\":\"unterminated}",
-        "   ", "{\"a\":01}", "{\"a\":\"\xff\"}" /* invalid UTF-8 */, "{\"a\":\"\\x41\"}", "{\"a\" 1}",
+        "{",
+        "{\"a\":}",
+        "{\"a\":1,}",
+        "{\"a\":1} trailing",
+        "{'a':1}",
+        "{\"a\":\"unterminated}",
+        "   ",
+        "{\"a\":01}",
+        "{\"a\":\"\xff\"}" /* invalid UTF-8 */,
+        "{\"a\":\"\\x41\"}",
+        "{\"a\" 1}",
         "{\"a\":\"tab\tinside\"}",
     };
     for (const char* body : bodies) {
@@ -120,9 +131,12 @@ TEST(BodyFields, UnsupportedMediaTypeIs415WithDrfMessage) {
         std::string body;
     } cases[] = {
         {"text/plain", R"({"detail":"Unsupported media type \"text/plain\" in request."})"},
-        {"text/plain; charset=utf-8", R"({"detail":"Unsupported media type \"text/plain; charset=utf-8\" in request."})"},
-        {"multipart/form-data; boundary=x", R"({"detail":"Unsupported media type \"multipart/form-data; boundary=x\" in request."})"},
-        {"application/jsonp", R"({"detail":"Unsupported media type \"application/jsonp\" in request."})"},
+        {"text/plain; charset=utf-8",
+         R"({"detail":"Unsupported media type \"text/plain; charset=utf-8\" in request."})"},
+        {"multipart/form-data; boundary=x",
+         R"({"detail":"Unsupported media type \"multipart/form-data; boundary=x\" in request."})"},
+        {"application/jsonp",
+         R"({"detail":"Unsupported media type \"application/jsonp\" in request."})"},
         {nullptr, R"({"detail":"Unsupported media type \"\" in request."})"},
     };
     for (const auto& c : cases) {
@@ -136,7 +150,8 @@ TEST(BodyFields, UnsupportedMediaTypeIs415WithDrfMessage) {
 }
 
 TEST(BodyFields, EmptyBodyHasNoFieldsWhateverTheType) {
-    for (const char* t : {"application/json", "application/x-www-form-urlencoded", "text/plain", (const char*)nullptr}) {
+    for (const char* t : {"application/json", "application/x-www-form-urlencoded", "text/plain",
+                          (const char*)nullptr}) {
         BodyFields f;
         f.fields.push_back({"stale", FieldKind::string, "x"});  // cleared by parse_body
         f.from_form = true;
@@ -150,7 +165,8 @@ TEST(BodyFields, EmptyBodyHasNoFieldsWhateverTheType) {
 TEST(BodyFields, FormUrlencoded) {
     BodyFields f;
     auto err = parse("application/x-www-form-urlencoded",
-                     "username=John+Doe&email=a%40b.com&note=100%25+sure&empty=&flag&first%5Fname=J%C3%A9r%C3%B4me"
+                     "username=John+Doe&email=a%40b.com&note=100%25+sure&empty=&flag&first%5Fname="
+                     "J%C3%A9r%C3%B4me"
                      "&plus=%2B1&stray=50%&bad=%zz%4&&amp=a%26b%3Dc",
                      f);
     ASSERT_FALSE(err) << err->body;
@@ -238,7 +254,8 @@ TEST(FieldReader, RequiredAndOptional) {
 }
 
 TEST(FieldReader, BlankRules) {
-    BodyFields f = json_fields(R"({"empty":"","spaces":"  \t\n ","ok_blank":"","pw":"  ","padded":"  alice  "})");
+    BodyFields f = json_fields(
+        R"({"empty":"","spaces":"  \t\n ","ok_blank":"","pw":"  ","padded":"  alice  "})");
     FieldErrors e;
     FieldReader r(f, e);
     EXPECT_EQ(r.string("empty"), std::nullopt);
@@ -247,8 +264,9 @@ TEST(FieldReader, BlankRules) {
     EXPECT_EQ(r.string("pw", {.trim = false}), "  ");  // passwords are not trimmed
     EXPECT_EQ(r.string("padded"), "alice");
     EXPECT_EQ(r.string("padded", {.trim = false}), "  alice  ");
-    EXPECT_EQ(e.to_response().body,
-              R"({"empty":["This field may not be blank."],"spaces":["This field may not be blank."]})");
+    EXPECT_EQ(
+        e.to_response().body,
+        R"({"empty":["This field may not be blank."],"spaces":["This field may not be blank."]})");
 }
 
 TEST(FieldReader, NotAStringForEveryOtherJsonType) {
@@ -270,8 +288,9 @@ TEST(FieldReader, MaxLengthCountsCharactersAfterTrimming) {
     std::string over(151, 'a');
     std::string accents;
     for (int i = 0; i < 150; ++i) accents += "\xC3\xA9";  // 150 characters, 300 bytes
-    BodyFields f = json_fields("{\"exact\":\"" + exact + "\",\"over\":\"" + over + "\",\"accents\":\"" + accents +
-                               "\",\"padded\":\"  " + exact + "  \"}");
+    BodyFields f =
+        json_fields("{\"exact\":\"" + exact + "\",\"over\":\"" + over + "\",\"accents\":\"" +
+                    accents + "\",\"padded\":\"  " + exact + "  \"}");
     FieldErrors e;
     FieldReader r(f, e);
     StringRule rule{.max_length = 150};
@@ -279,7 +298,8 @@ TEST(FieldReader, MaxLengthCountsCharactersAfterTrimming) {
     EXPECT_EQ(r.string("over", rule), std::nullopt);
     EXPECT_EQ(r.string("accents", rule), accents);
     EXPECT_EQ(r.string("padded", rule), exact);
-    EXPECT_EQ(e.to_response().body, R"({"over":["Ensure this field has no more than 150 characters."]})");
+    EXPECT_EQ(e.to_response().body,
+              R"({"over":["Ensure this field has no more than 150 characters."]})");
 }
 
 TEST(FieldReader, FormFieldsAreStrings) {
@@ -305,10 +325,11 @@ TEST(FieldErrors, CollectsInFirstErrorOrderAndGroupsByField) {
     EXPECT_FALSE(e.has("username"));
     Response r = e.to_response();
     EXPECT_EQ(r.status, 400);
-    EXPECT_EQ(r.body,
-              R"({"password":["This password is too short. It must contain at least 8 characters.",)"
-              R"("This password is entirely numeric."],"email":["Enter a valid email address."],)"
-              R"("non_field_errors":["a","b \"quoted\""]})");
+    EXPECT_EQ(
+        r.body,
+        R"({"password":["This password is too short. It must contain at least 8 characters.",)"
+        R"("This password is entirely numeric."],"email":["Enter a valid email address."],)"
+        R"("non_field_errors":["a","b \"quoted\""]})");
     EXPECT_EQ(e.to_response(409).status, 409);
     EXPECT_EQ(FieldErrors().to_response().body, "{}");
 }
@@ -318,15 +339,42 @@ TEST(FieldReader, BooleansLikeDrf) {
         const char* json;
         std::optional<bool> value;
     } cases[] = {
-        {"true", true},      {"false", false},    {"1", true},         {"0", false},
-        {"1.0", true},       {"0.0", false},      {"\"true\"", true},  {"\"false\"", false},
-        {"\"True\"", true},  {"\"FALSE\"", false}, {"\"1\"", true},    {"\"0\"", false},
-        {"\"yes\"", true},   {"\"no\"", false},   {"\"YES\"", true},   {"\"NO\"", false},
-        {"\"on\"", true},    {"\"off\"", false},  {"\"ON\"", true},    {"\"OFF\"", false},
-        {"\"t\"", true},     {"\"f\"", false},    {"\"y\"", true},     {"\"n\"", false},
-        {"\"2\"", std::nullopt}, {"2", std::nullopt}, {"\"\"", std::nullopt}, {"\"maybe\"", std::nullopt},
-        {"\" true\"", std::nullopt}, {"[true]", std::nullopt}, {"{}", std::nullopt}, {"\"1.0\"", std::nullopt},
-        {"1e0", true},       {"-0", false},       {"0.5", std::nullopt}, {"-1", std::nullopt},
+        {"true", true},
+        {"false", false},
+        {"1", true},
+        {"0", false},
+        {"1.0", true},
+        {"0.0", false},
+        {"\"true\"", true},
+        {"\"false\"", false},
+        {"\"True\"", true},
+        {"\"FALSE\"", false},
+        {"\"1\"", true},
+        {"\"0\"", false},
+        {"\"yes\"", true},
+        {"\"no\"", false},
+        {"\"YES\"", true},
+        {"\"NO\"", false},
+        {"\"on\"", true},
+        {"\"off\"", false},
+        {"\"ON\"", true},
+        {"\"OFF\"", false},
+        {"\"t\"", true},
+        {"\"f\"", false},
+        {"\"y\"", true},
+        {"\"n\"", false},
+        {"\"2\"", std::nullopt},
+        {"2", std::nullopt},
+        {"\"\"", std::nullopt},
+        {"\"maybe\"", std::nullopt},
+        {"\" true\"", std::nullopt},
+        {"[true]", std::nullopt},
+        {"{}", std::nullopt},
+        {"\"1.0\"", std::nullopt},
+        {"1e0", true},
+        {"-0", false},
+        {"0.5", std::nullopt},
+        {"-1", std::nullopt},
     };
     for (const auto& c : cases) {
         BodyFields f = json_fields(std::string("{\"is_active\":") + c.json + "}");
@@ -336,7 +384,8 @@ TEST(FieldReader, BooleansLikeDrf) {
         if (c.value) {
             EXPECT_TRUE(e.empty()) << c.json;
         } else {
-            EXPECT_EQ(e.to_response().body, R"({"is_active":["Must be a valid boolean."]})") << c.json;
+            EXPECT_EQ(e.to_response().body, R"({"is_active":["Must be a valid boolean."]})")
+                << c.json;
         }
     }
 }
@@ -348,7 +397,8 @@ TEST(FieldReader, BooleanNullMissingAndForm) {
     EXPECT_EQ(r.boolean("z"), std::nullopt);
     EXPECT_EQ(r.boolean("absent"), std::nullopt);  // optional by default: no error
     EXPECT_EQ(r.boolean("needed", true), std::nullopt);
-    EXPECT_EQ(e.to_response().body, R"({"z":["This field may not be null."],"needed":["This field is required."]})");
+    EXPECT_EQ(e.to_response().body,
+              R"({"z":["This field may not be null."],"needed":["This field is required."]})");
 
     BodyFields form;
     Posted p("application/x-www-form-urlencoded", "is_active=false&other=on");

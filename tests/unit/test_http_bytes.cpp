@@ -5,8 +5,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "core/loop.hpp"
-#include "tests/free_port.hpp"
 #include "core/task.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "tests/free_port.hpp"
 
 namespace authd::http {
 namespace {
@@ -33,20 +33,26 @@ using namespace std::chrono_literals;
 
 // --- handlers ---
 
-void h_health(Request&, Response& r) { r.body = R"({"status":"ok"})"; }
+void h_health(Request&, Response& r) {
+    r.body = R"({"status":"ok"})";
+}
 
 void h_echo(Request& req, Response& r) {
     r.content_type = "text/plain";
-    r.body = "len=" + std::to_string(req.body().size()) + " body=" + std::string(req.body().substr(0, 32));
+    r.body = "len=" + std::to_string(req.body().size()) +
+             " body=" + std::string(req.body().substr(0, 32));
 }
 
 void h_item(Request& req, Response& r) {
-    r.body = "{\"id\":" + std::string(req.param(0)) + ",\"q\":\"" + std::string(req.query()) + "\"}";
+    r.body =
+        "{\"id\":" + std::string(req.param(0)) + ",\"q\":\"" + std::string(req.query()) + "\"}";
     r.no_store = true;
     r.header("X-Total-Count", "1");
 }
 
-void h_gone(Request&, Response& r) { r.status = 204; }
+void h_gone(Request&, Response& r) {
+    r.status = 204;
+}
 
 struct Sleep {
     int ms;
@@ -71,7 +77,7 @@ uint16_t free_port() {
 }
 
 class Server {
-public:
+  public:
     explicit Server(ServerConfig cfg) : metrics_(1) {
         router_.add(Method::get, "/healthz", h_health);
         router_.add(Method::post, "/echo/", h_echo);
@@ -90,7 +96,8 @@ public:
                 state = -1;
                 return;
             }
-            auto server = std::make_unique<LoopServer>(*loop, router_, cfg, metrics_.loop(0), nullptr);
+            auto server =
+                std::make_unique<LoopServer>(*loop, router_, cfg, metrics_.loop(0), nullptr);
             if (!server->start(error)) {
                 error_ = error;
                 state = -1;
@@ -115,7 +122,7 @@ public:
     const std::string& error() const { return error_; }
     uint16_t port() const { return port_; }
 
-private:
+  private:
     Router router_;
     Metrics metrics_;
     uint16_t port_ = 0;
@@ -136,7 +143,7 @@ ServerConfig default_config() {
 // --- a blocking client ---
 
 class Client {
-public:
+  public:
     explicit Client(uint16_t port) {
         fd_ = socket(AF_INET, SOCK_STREAM, 0);
         timeval tv{5, 0};
@@ -185,7 +192,7 @@ public:
         return out;
     }
 
-private:
+  private:
     int fd_ = -1;
     bool connected_ = false;
 };
@@ -196,14 +203,16 @@ struct Parsed {
     std::string body;
     std::string header(std::string_view name) const {
         for (const auto& [k, v] : headers) {
-            if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+            if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0)
+                return v;
         }
         return "<absent>";
     }
 };
 
 // Splits concatenated responses; `head_request[i]` says the i-th answer has no body.
-std::vector<Parsed> parse_responses(std::string_view data, const std::vector<bool>& head_request = {}) {
+std::vector<Parsed> parse_responses(std::string_view data,
+                                    const std::vector<bool>& head_request = {}) {
     std::vector<Parsed> out;
     while (!data.empty()) {
         size_t end = data.find("\r\n\r\n");
@@ -219,7 +228,8 @@ std::vector<Parsed> parse_responses(std::string_view data, const std::vector<boo
             size_t e = head.find("\r\n");
             std::string_view line = head.substr(0, e);
             size_t colon = line.find(':');
-            p.headers.emplace_back(std::string(line.substr(0, colon)), std::string(line.substr(colon + 2)));
+            p.headers.emplace_back(std::string(line.substr(0, colon)),
+                                   std::string(line.substr(colon + 2)));
             head = e == std::string_view::npos ? std::string_view{} : head.substr(e + 2);
         }
         bool no_body = p.status < 200 || p.status == 204 ||
@@ -242,15 +252,15 @@ TEST(HttpBytes, PipelinedMixAnswersInOrderWithStandardHeaders) {
     Client c(s.port());
     ASSERT_TRUE(c.connected());
     c.send_all(
-        "GET /slow/30/ HTTP/1.1\r\nHost: h\r\n\r\n"            // async, finishes last in time
-        "GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n"             // sync, must still wait its turn
-        "GET /items/42?x=1 HTTP/1.1\r\nHost: h\r\n\r\n"        // params, query, extra header
-        "HEAD /items/7/ HTTP/1.1\r\nHost: h\r\n\r\n"           // served by GET, no body
-        "DELETE /items/7/ HTTP/1.1\r\nHost: h\r\n\r\n"         // 204: no body, no length
-        "PUT /healthz HTTP/1.1\r\nHost: h\r\n\r\n"             // 405 with Allow
-        "OPTIONS /items/1/ HTTP/1.1\r\nHost: h\r\n\r\n"        // metadata with Allow
-        "GET /items/abc/ HTTP/1.1\r\nHost: h\r\n\r\n"          // <int:> mismatch → 404
-        "GET /slow/0/ HTTP/1.1\r\nHost: h\r\n\r\n"             // async, completes synchronously
+        "GET /slow/30/ HTTP/1.1\r\nHost: h\r\n\r\n"      // async, finishes last in time
+        "GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n"       // sync, must still wait its turn
+        "GET /items/42?x=1 HTTP/1.1\r\nHost: h\r\n\r\n"  // params, query, extra header
+        "HEAD /items/7/ HTTP/1.1\r\nHost: h\r\n\r\n"     // served by GET, no body
+        "DELETE /items/7/ HTTP/1.1\r\nHost: h\r\n\r\n"   // 204: no body, no length
+        "PUT /healthz HTTP/1.1\r\nHost: h\r\n\r\n"       // 405 with Allow
+        "OPTIONS /items/1/ HTTP/1.1\r\nHost: h\r\n\r\n"  // metadata with Allow
+        "GET /items/abc/ HTTP/1.1\r\nHost: h\r\n\r\n"    // <int:> mismatch → 404
+        "GET /slow/0/ HTTP/1.1\r\nHost: h\r\n\r\n"       // async, completes synchronously
         "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
     c.finish_sending();
     auto rs = parse_responses(c.read_to_end(), {false, false, false, true});
@@ -262,7 +272,8 @@ TEST(HttpBytes, PipelinedMixAnswersInOrderWithStandardHeaders) {
     EXPECT_EQ(rs[2].header("Cache-Control"), "no-store");
     EXPECT_EQ(rs[2].header("X-Total-Count"), "1");
     EXPECT_EQ(rs[3].status, 200);
-    EXPECT_EQ(rs[3].header("Content-Length"), std::to_string(std::string(R"({"id":7,"q":""})").size()));
+    EXPECT_EQ(rs[3].header("Content-Length"),
+              std::to_string(std::string(R"({"id":7,"q":""})").size()));
     EXPECT_EQ(rs[3].body, "");
     EXPECT_EQ(rs[4].status, 204);
     EXPECT_EQ(rs[4].header("Content-Length"), "<absent>");
@@ -333,7 +344,8 @@ TEST(HttpBytes, ExpectContinueGetsInterimResponse) {
     Server s(default_config());
     ASSERT_TRUE(s.ok()) << s.error();
     Client c(s.port());
-    c.send_all("POST /echo/ HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    c.send_all(
+        "POST /echo/ HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
     std::string interim = c.read_until("\r\n\r\n");
     EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
     c.send_all("abcd");
@@ -350,8 +362,10 @@ TEST(HttpBytes, ErrorAnswersCloseTheConnection) {
         std::string detail;
     } cases[] = {
         {"GARBAGE\r\n\r\n", 400, "Malformed HTTP request."},
-        {"POST /echo/ HTTP/1.1\r\nHost: h\r\nContent-Length: 70000\r\n\r\n", 413, "Request body is too large."},
-        {"GET / HTTP/1.1\r\nX-Big: " + std::string(17000, 'v') + "\r\n\r\n", 431, "Request header fields too large."},
+        {"POST /echo/ HTTP/1.1\r\nHost: h\r\nContent-Length: 70000\r\n\r\n", 413,
+         "Request body is too large."},
+        {"GET / HTTP/1.1\r\nX-Big: " + std::string(17000, 'v') + "\r\n\r\n", 431,
+         "Request header fields too large."},
         {"GET / HTTP/2.0\r\n\r\n", 505, "HTTP version not supported."},
         {"GET /healthz HTTP/1.1\r\nBad Header: x\r\n\r\n", 400, "Malformed HTTP request."},
     };
@@ -359,7 +373,8 @@ TEST(HttpBytes, ErrorAnswersCloseTheConnection) {
     ASSERT_TRUE(s.ok()) << s.error();
     for (const auto& cs : cases) {
         Client c(s.port());
-        c.send_all("GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n" + cs.bytes + "GET /healthz HTTP/1.1\r\n\r\n");
+        c.send_all("GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n" + cs.bytes +
+                   "GET /healthz HTTP/1.1\r\n\r\n");
         auto rs = parse_responses(c.read_to_end());  // the server closes after the error
         ASSERT_EQ(rs.size(), 2u) << cs.status;
         EXPECT_EQ(rs[0].status, 200);
@@ -379,8 +394,9 @@ TEST(HttpBytes, TinyRecvBuffersReassembleLargeBodies) {
     ASSERT_TRUE(s.ok()) << s.error();
     std::string body;
     for (int i = 0; i < 3000; ++i) body += static_cast<char>('a' + i % 26);
-    std::string req = "POST /echo/ HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) +
-                      "\r\n\r\n" + body;
+    std::string req =
+        "POST /echo/ HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + body;
     std::string all;
     for (int i = 0; i < 20; ++i) all += req;
     Client c(s.port());
@@ -400,9 +416,12 @@ TEST(HttpBytes, ManyClientsAtOnce) {
         threads.emplace_back([&] {
             for (int i = 0; i < 20; ++i) {
                 Client c(s.port());
-                c.send_all("GET /slow/1/ HTTP/1.1\r\nHost: h\r\n\r\nGET /items/5/ HTTP/1.1\r\nConnection: close\r\n\r\n");
+                c.send_all(
+                    "GET /slow/1/ HTTP/1.1\r\nHost: h\r\n\r\nGET /items/5/ HTTP/1.1\r\nConnection: "
+                    "close\r\n\r\n");
                 auto rs = parse_responses(c.read_to_end());
-                if (rs.size() == 2 && rs[0].status == 200 && rs[1].body == R"({"id":5,"q":""})") good.fetch_add(1);
+                if (rs.size() == 2 && rs[0].status == 200 && rs[1].body == R"({"id":5,"q":""})")
+                    good.fetch_add(1);
             }
         });
     }

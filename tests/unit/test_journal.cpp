@@ -1,7 +1,5 @@
 // Tests of store/journal: durable appends, replay, torn-tail recovery, compaction with
 // simulated crashes between its steps, and the directory lock (in-process and cross-process).
-#include "store/journal.hpp"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -14,13 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "store/journal.hpp"
+
 namespace authd::store {
 namespace {
 
 namespace fs = std::filesystem;
 
 class JournalTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         char tmpl[] = "/tmp/authd-journal-XXXXXX";
         ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -261,8 +261,8 @@ TEST_P(JournalCrashTest, RecoveryAfterCrashBetweenCompactionSteps) {
     EXPECT_TRUE(j->failed());
     EXPECT_FALSE(j->append("after crash"));
     j.reset();  // the process "dies" here, leaving its files as they are
-    Records expected = GetParam().snapshot_published ? Records{"folded-1+2"}
-                                                     : Records{"old-1", "old-2"};
+    Records expected =
+        GetParam().snapshot_published ? Records{"folded-1+2"} : Records{"old-1", "old-2"};
     EXPECT_EQ(reopen(j), expected);
     EXPECT_FALSE(fs::exists(file("snapshot.tmp")));
     EXPECT_FALSE(fs::exists(file("journal.tmp")));

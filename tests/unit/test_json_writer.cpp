@@ -54,7 +54,8 @@ TEST(JsonEscape, ControlCharacters) {
 }
 
 TEST(JsonEscape, ValidUtf8PassesThrough) {
-    const std::string samples[] = {"é", "日本語", "😀", "\xF4\x8F\xBF\xBF" /* U+10FFFF */, "\xEF\xBF\xBD", "a\xC2\x80z"};
+    const std::string samples[] = {
+        "é", "日本語", "😀", "\xF4\x8F\xBF\xBF" /* U+10FFFF */, "\xEF\xBF\xBD", "a\xC2\x80z"};
     for (const auto& s : samples) {
         EXPECT_EQ(escaped(s), s);
         EXPECT_EQ(round_trip(escaped(s)), s);
@@ -68,14 +69,14 @@ TEST(JsonEscape, InvalidUtf8BecomesReplacementCharacter) {
     } cases[] = {
         {"\xff", fffd},
         {"a\x80z", "a" + fffd + "z"},
-        {"\xC3", fffd},                            // truncated 2-byte sequence at the end
-        {"\xC3(", fffd + "("},                     // bad continuation
-        {"\xC0\xAF", fffd + fffd},                 // overlong '/'
-        {"\xE0\x80\xAF", fffd + fffd + fffd},      // overlong 3-byte
-        {"\xED\xA0\x80", fffd + fffd + fffd},      // UTF-16 surrogate
+        {"\xC3", fffd},                                   // truncated 2-byte sequence at the end
+        {"\xC3(", fffd + "("},                            // bad continuation
+        {"\xC0\xAF", fffd + fffd},                        // overlong '/'
+        {"\xE0\x80\xAF", fffd + fffd + fffd},             // overlong 3-byte
+        {"\xED\xA0\x80", fffd + fffd + fffd},             // UTF-16 surrogate
         {"\xF4\x90\x80\x80", fffd + fffd + fffd + fffd},  // above U+10FFFF
         {"\xF8\x88\x80\x80\x80", fffd + fffd + fffd + fffd + fffd},
-        {"\xE6\x97", fffd + fffd},                 // truncated 3-byte
+        {"\xE6\x97", fffd + fffd},  // truncated 3-byte
         {"ok\xE6\x97\xA5", "ok\xE6\x97\xA5"},
     };
     for (const auto& c : cases) {
@@ -109,7 +110,9 @@ TEST(JsonWriter, FlatObject) {
     w.field("exp", 1750000000);
     w.field("tv", uint32_t{4000000000u});
     w.end_object();
-    EXPECT_EQ(out, R"({"valid":true,"user_id":42,"username":"alice","last_login":null,"exp":1750000000,"tv":4000000000})");
+    EXPECT_EQ(
+        out,
+        R"({"valid":true,"user_id":42,"username":"alice","last_login":null,"exp":1750000000,"tv":4000000000})");
 }
 
 TEST(JsonWriter, IntegerExtremes) {
@@ -171,7 +174,8 @@ TEST(JsonWriter, TopLevelArrayOfObjects) {
         w.end_object();
     }
     w.end_array();
-    EXPECT_EQ(out, R"([{"id":1,"role":"CLIENT"},{"id":2,"role":"CLIENT"},{"id":3,"role":"CLIENT"}])");
+    EXPECT_EQ(out,
+              R"([{"id":1,"role":"CLIENT"},{"id":2,"role":"CLIENT"},{"id":3,"role":"CLIENT"}])");
 }
 
 TEST(JsonWriter, RawValuesTakePartInCommas) {
@@ -218,8 +222,10 @@ TEST(DetailResponse, ShapesMatchDrf) {
     EXPECT_EQ(a.status, 404);
     EXPECT_EQ(a.body, R"({"detail":"Not found."})");
     EXPECT_EQ(a.content_type, "application/json");
-    Response b = detail_response(401, "Given token not valid for any token type", "token_not_valid");
-    EXPECT_EQ(b.body, R"({"detail":"Given token not valid for any token type","code":"token_not_valid"})");
+    Response b =
+        detail_response(401, "Given token not valid for any token type", "token_not_valid");
+    EXPECT_EQ(b.body,
+              R"({"detail":"Given token not valid for any token type","code":"token_not_valid"})");
     Response c = detail_response(405, "Method \"PUT\" not allowed.");
     EXPECT_EQ(c.body, R"({"detail":"Method \"PUT\" not allowed."})");
 }

@@ -145,7 +145,9 @@ TEST(Loop, TimerAddedFromAnotherThreadsMessageWakesTheLoopInTime) {
     LoopThread lt;
     std::atomic<bool> fired{false};
     auto t0 = mono_now();
-    lt.loop->post([l = lt.loop.get(), &fired] { l->add_timer(mono_now() + 20ms, [&fired] { fired = true; }); });
+    lt.loop->post([l = lt.loop.get(), &fired] {
+        l->add_timer(mono_now() + 20ms, [&fired] { fired = true; });
+    });
     while (!fired && mono_now() - t0 < 5s) std::this_thread::sleep_for(1ms);
     ASSERT_TRUE(fired);
     EXPECT_LT(mono_now() - t0, 500ms);
@@ -194,7 +196,8 @@ TEST(Loop, ManyProducersEveryMessageExactlyOnceInProducerOrder) {
         threads.emplace_back([&, p] {
             for (int i = 0; i < per_producer; ++i) {
                 loop->post([&, p, i] {
-                    if (Loop::current() != loop || std::this_thread::get_id() != lt.id) ++wrong_thread;
+                    if (Loop::current() != loop || std::this_thread::get_id() != lt.id)
+                        ++wrong_thread;
                     if (seen[p][i]++) ++duplicates;
                     if (i != last[p] + 1) ++out_of_order;
                     last[p] = i;
@@ -249,7 +252,8 @@ TEST(Loop, BurstsAreDeliveredWithoutALaterPost) {
         expected += 3 * per;
         auto t0 = mono_now();
         while (delivered.load() != expected) {
-            ASSERT_LT(mono_now() - t0, 5s) << "round " << round << ": " << delivered.load() << " of " << expected;
+            ASSERT_LT(mono_now() - t0, 5s)
+                << "round " << round << ": " << delivered.load() << " of " << expected;
             std::this_thread::yield();
         }
     }
@@ -287,12 +291,13 @@ TEST(LoopGroup, OnAllResumesAfterEveryLoopRan) {
     LoopGroup group;
     std::vector<std::thread::id> ids(n);
     std::string error;
-    ASSERT_TRUE(group.start(n, 64,
-                            [&](Loop& l, std::string&) {
-                                ids[static_cast<size_t>(l.index())] = std::this_thread::get_id();
-                                return true;
-                            },
-                            error))
+    ASSERT_TRUE(group.start(
+        n, 64,
+        [&](Loop& l, std::string&) {
+            ids[static_cast<size_t>(l.index())] = std::this_thread::get_id();
+            return true;
+        },
+        error))
         << error;
     ASSERT_EQ(group.size(), n);
     OnAllProbe probe(n);
@@ -310,7 +315,9 @@ TEST(LoopGroup, ConcurrentOnAllFromEveryLoop) {
     constexpr unsigned n = 3;
     LoopGroup group;
     std::string error;
-    ASSERT_TRUE(group.start(n, 64, [](Loop&, std::string&) { return true; }, error)) << error;
+    ASSERT_TRUE(group.start(
+        n, 64, [](Loop&, std::string&) { return true; }, error))
+        << error;
     std::atomic<int> finished{0};
     std::atomic<int> runs{0};
     struct Ctx {
@@ -340,16 +347,17 @@ TEST(LoopGroup, FailedInitStopsEveryThreadAndReportsWhy) {
     LoopGroup group;
     std::string error;
     std::atomic<int> inits{0};
-    bool ok = group.start(3, 64,
-                          [&](Loop& l, std::string& why) {
-                              inits.fetch_add(1);
-                              if (l.index() == 1) {
-                                  why = "loop 1 could not listen";
-                                  return false;
-                              }
-                              return true;
-                          },
-                          error);
+    bool ok = group.start(
+        3, 64,
+        [&](Loop& l, std::string& why) {
+            inits.fetch_add(1);
+            if (l.index() == 1) {
+                why = "loop 1 could not listen";
+                return false;
+            }
+            return true;
+        },
+        error);
     EXPECT_FALSE(ok);
     EXPECT_EQ(error, "loop 1 could not listen");
     EXPECT_EQ(inits.load(), 3);
@@ -381,7 +389,9 @@ TEST(RunBlocking, RunsATaskToCompletionOnATemporaryLoop) {
     EXPECT_EQ(Loop::current(), nullptr);
 }
 
-Task<int> immediate() { co_return 5; }
+Task<int> immediate() {
+    co_return 5;
+}
 
 TEST(RunBlocking, SynchronousTaskAndRepeatedUse) {
     for (int i = 0; i < 20; ++i) {

@@ -25,7 +25,7 @@ using testing_mail::SmtpSinkProcess;
 
 // Only the outbox methods do anything; the rest answer with empty values.
 class FakeStore : public store::Store {
-public:
+  public:
     struct Retry {
         int64_t id;
         uint32_t attempts;
@@ -122,14 +122,14 @@ public:
     Task<bool> ping() override { co_return true; }
     void close() override {}
 
-private:
+  private:
     std::map<int64_t, std::pair<store::OutboxMail, State>> mails_;
     int64_t next_id_ = 1;
 };
 
 // A loop on the test thread, run in bounded bursts.
 class LoopRunner {
-public:
+  public:
     LoopRunner() {
         std::string error;
         loop_ = core::Loop::create(64, 0, error);
@@ -153,7 +153,7 @@ public:
         return pred();
     }
 
-private:
+  private:
     core::Loop* loop_ = nullptr;
 };
 

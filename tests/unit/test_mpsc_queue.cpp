@@ -18,7 +18,9 @@ struct Node : MpscNode {
     int seq = 0;
 };
 
-Node* pop_node(MpscQueue& q) { return static_cast<Node*>(q.pop()); }
+Node* pop_node(MpscQueue& q) {
+    return static_cast<Node*>(q.pop());
+}
 
 TEST(MpscQueue, EmptyPopsNothing) {
     MpscQueue q;

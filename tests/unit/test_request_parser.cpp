@@ -24,9 +24,9 @@ struct Snapshot {
     bool operator==(const Snapshot&) const = default;
 };
 
-const std::vector<std::string> wanted = {"host", "content-type", "content-length", "user-agent",
-                                         "x-multi", "x-empty", "authorization", "x-trailer",
-                                         "transfer-encoding", "connection", "expect"};
+const std::vector<std::string> wanted = {
+    "host",          "content-type", "content-length",    "user-agent", "x-multi", "x-empty",
+    "authorization", "x-trailer",    "transfer-encoding", "connection", "expect"};
 
 Snapshot snap(const Request& r) {
     Snapshot s;
@@ -166,7 +166,8 @@ TEST(RequestParser, ViewsStayValidAfterTheInputBufferIsGone) {
     Request r;
     p.set_request(&r);
     {
-        std::string buffer = "GET /api/auth/users/?search=bob HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n";
+        std::string buffer =
+            "GET /api/auth/users/?search=bob HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n";
         ASSERT_EQ(p.feed(buffer).event, ParseEvent::request_ready);
         std::fill(buffer.begin(), buffer.end(), 'X');
     }
@@ -190,7 +191,8 @@ TEST(RequestParser, HeaderLookupIsCaseInsensitiveFirstMatchAndTrimmed) {
 TEST(RequestParser, EmptyHeaderValueDoesNotMergeWithTheNextHeader) {
     for (size_t step : {size_t{1}, size_t{3}, SIZE_MAX}) {
         Driver d;
-        d.feed("GET / HTTP/1.1\r\nX-Empty:\r\nHost: a\r\nX-Multi:  \r\nUser-Agent: u\r\n\r\n", step);
+        d.feed("GET / HTTP/1.1\r\nX-Empty:\r\nHost: a\r\nX-Multi:  \r\nUser-Agent: u\r\n\r\n",
+               step);
         ASSERT_EQ(d.ready.size(), 1u) << step;
         EXPECT_TRUE(d.request.has_header("x-empty")) << step;
         EXPECT_EQ(d.request.header("x-empty"), "") << step;
@@ -211,7 +213,8 @@ TEST(RequestParser, MethodsAndTargets) {
         {"HEAD /healthz HTTP/1.1", Method::head, "HEAD", "/healthz", ""},
         {"PUT /x?y HTTP/1.1", Method::put, "PUT", "/x", "y"},
         {"PATCH /api/auth/profile/ HTTP/1.1", Method::patch, "PATCH", "/api/auth/profile/", ""},
-        {"DELETE /api/auth/users/7/reject/ HTTP/1.1", Method::del, "DELETE", "/api/auth/users/7/reject/", ""},
+        {"DELETE /api/auth/users/7/reject/ HTTP/1.1", Method::del, "DELETE",
+         "/api/auth/users/7/reject/", ""},
         {"OPTIONS /auth/token/ HTTP/1.1", Method::options, "OPTIONS", "/auth/token/", ""},
         {"PROPFIND /dav HTTP/1.1", Method::other, "PROPFIND", "/dav", ""},
         {"GET /a? HTTP/1.1", Method::get, "GET", "/a", ""},
@@ -265,7 +268,9 @@ TEST(RequestParser, PipelinedRequestsStopAfterEach) {
 
 TEST(RequestParser, PipelinedRequestsAcrossArbitrarySplits) {
     std::string r1 = "GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n";
-    std::string r2 = "POST /auth/token/ HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+    std::string r2 =
+        "POST /auth/token/ HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+        "chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
     std::string all = r1 + r2 + r1;
     for (size_t step : {size_t{1}, size_t{2}, size_t{7}, size_t{50}, all.size()}) {
         Driver d;
@@ -344,7 +349,8 @@ TEST(RequestParser, ChunkedBodyOverTheLimitIs413) {
 
 TEST(RequestParser, ContentLengthOverTheLimitIs413AtHeadersTime) {
     Driver d;
-    d.feed("POST /auth/signup/ HTTP/1.1\r\nHost: h\r\nContent-Length: 65537\r\n\r\n");  // no body sent
+    d.feed(
+        "POST /auth/signup/ HTTP/1.1\r\nHost: h\r\nContent-Length: 65537\r\n\r\n");  // no body sent
     EXPECT_EQ(d.error_status, 413);
 
     Driver exact;
@@ -370,7 +376,9 @@ TEST(RequestParser, ZeroContentLengthCompletesAtTheHead) {
 TEST(RequestParser, ConflictingFramingIsRejected) {
     // Request smuggling defences: both framings, or two different lengths.
     Driver both;
-    both.feed("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    both.feed(
+        "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: "
+        "chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
     EXPECT_EQ(both.error_status, 400);
     Driver twice;
     twice.feed("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd");
@@ -390,7 +398,8 @@ TEST(RequestParser, HeadOver16KiBIs431) {
 
     for (size_t step : {size_t{1}, size_t{1000}, SIZE_MAX}) {
         Driver big_header;
-        big_header.feed("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(17000, 'v') + "\r\n\r\n", step);
+        big_header.feed(
+            "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(17000, 'v') + "\r\n\r\n", step);
         EXPECT_EQ(big_header.error_status, 431) << step;
     }
     Driver big_url;
@@ -399,7 +408,8 @@ TEST(RequestParser, HeadOver16KiBIs431) {
 
     // Many medium headers add up: 40 × 500 bytes.
     std::string many = "GET / HTTP/1.1\r\n";
-    for (int i = 0; i < 40; ++i) many += "X-H" + std::to_string(i) + ": " + std::string(500, 'x') + "\r\n";
+    for (int i = 0; i < 40; ++i)
+        many += "X-H" + std::to_string(i) + ": " + std::string(500, 'x') + "\r\n";
     Driver sum;
     sum.feed(many + "\r\n", 97);
     EXPECT_EQ(sum.error_status, 431);
@@ -463,7 +473,9 @@ TEST(RequestParser, ExpectContinueIsReportedUntilTheBodyArrives) {
     RequestParser p;
     Request r;
     p.set_request(&r);
-    std::string head = "POST /auth/signup/ HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+    std::string head =
+        "POST /auth/signup/ HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: "
+        "100-continue\r\n\r\n";
     EXPECT_EQ(p.feed(head).event, ParseEvent::need_more);
     EXPECT_TRUE(p.take_continue_request());
     EXPECT_FALSE(p.take_continue_request());  // taken once
@@ -480,21 +492,26 @@ TEST(RequestParser, ExpectContinueIsNotRequestedWhenNotNeeded) {
         return d.continue_requested;
     };
     // The body arrived with the head: nothing to ask for.
-    EXPECT_FALSE(wants("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nok"));
+    EXPECT_FALSE(
+        wants("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nok"));
     // No body at all.
-    EXPECT_FALSE(wants("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n"));
+    EXPECT_FALSE(
+        wants("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n"));
     EXPECT_FALSE(wants("GET / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n"));
     // HTTP/1.0 has no interim responses.
     EXPECT_FALSE(wants("POST / HTTP/1.0\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
     // Case-insensitive value, chunked body.
-    EXPECT_TRUE(wants("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nExpect: 100-Continue\r\n\r\n"));
+    EXPECT_TRUE(
+        wants("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nExpect: "
+              "100-Continue\r\n\r\n"));
 }
 
 TEST(RequestParser, ExpectContinueDoesNotLeakIntoAnErrorAnswer) {
     RequestParser p;
     Request r;
     p.set_request(&r);
-    ParseResult res = p.feed("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 70000\r\nExpect: 100-continue\r\n\r\n");
+    ParseResult res = p.feed(
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 70000\r\nExpect: 100-continue\r\n\r\n");
     EXPECT_EQ(res.event, ParseEvent::error);
     EXPECT_EQ(res.error_status, 413);
     EXPECT_FALSE(p.take_continue_request());  // 413 is the final answer, no 100 before it
@@ -541,7 +558,8 @@ TEST(RequestParser, OtherHttpVersionsAreRejected) {
         Driver preface;
         preface.feed("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", step);
         EXPECT_NE(preface.error_status, 0) << step;
-        EXPECT_TRUE(preface.error_status == 400 || preface.error_status == 505) << preface.error_status;
+        EXPECT_TRUE(preface.error_status == 400 || preface.error_status == 505)
+            << preface.error_status;
         EXPECT_TRUE(preface.ready.empty()) << step;
     }
 }
@@ -552,7 +570,8 @@ TEST(RequestParser, AnUpgradeRequestIsServedAsPlainHttpThenStops) {
     RequestParser p;
     Request r;
     p.set_request(&r);
-    ParseResult a = p.feed("GET /healthz HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+    ParseResult a = p.feed(
+        "GET /healthz HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
     ASSERT_EQ(a.event, ParseEvent::request_ready);
     EXPECT_EQ(r.path(), "/healthz");
     ParseResult b = p.feed("\x81\x85");

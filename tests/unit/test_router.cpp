@@ -10,11 +10,21 @@
 namespace authd::http {
 namespace {
 
-void h_get(Request&, Response& r) { r.body = "get"; }
-void h_post(Request&, Response& r) { r.body = "post"; }
-void h_patch(Request&, Response& r) { r.body = "patch"; }
-void h_other(Request&, Response& r) { r.body = "other"; }
-core::Task<Response> h_async(Request&) { co_return detail_response(200, "async"); }
+void h_get(Request&, Response& r) {
+    r.body = "get";
+}
+void h_post(Request&, Response& r) {
+    r.body = "post";
+}
+void h_patch(Request&, Response& r) {
+    r.body = "patch";
+}
+void h_other(Request&, Response& r) {
+    r.body = "other";
+}
+core::Task<Response> h_async(Request&) {
+    co_return detail_response(200, "async");
+}
 
 std::string run(const RouteMatch& m) {
     if (!m.handler.sync) return "<none>";
@@ -35,8 +45,10 @@ Router app_like_router() {
     EXPECT_TRUE(r.add(Method::get, "/api/auth/users/<int:id>/", h_get));
     EXPECT_TRUE(r.add(Method::post, "/api/auth/users/<int:id>/validate/", h_post));
     EXPECT_TRUE(r.add(Method::del, "/api/auth/users/<int:id>/reject/", h_other));
-    EXPECT_TRUE(r.add(Method::get, "/auth/password_reset_confirm/<str:uidb64>/<str:token>/", h_get));
-    EXPECT_TRUE(r.add(Method::post, "/auth/password_reset_confirm/<str:uidb64>/<str:token>/", h_post));
+    EXPECT_TRUE(
+        r.add(Method::get, "/auth/password_reset_confirm/<str:uidb64>/<str:token>/", h_get));
+    EXPECT_TRUE(
+        r.add(Method::post, "/auth/password_reset_confirm/<str:uidb64>/<str:token>/", h_post));
     EXPECT_TRUE(r.add(Method::post, "/api/auth/logout/", h_async));
     return r;
 }
@@ -59,9 +71,10 @@ TEST(Router, StaticPathsWithAndWithoutTrailingSlash) {
 
 TEST(Router, UnknownPathsDoNotMatch) {
     Router r = app_like_router();
-    for (const char* p : {"/", "", "/auth", "/auth/", "/auth/token/x/", "/auth//token/", "/auth/token//",
-                          "//auth/token/", "/AUTH/TOKEN/", "/auth/tokens/", "auth/token/", "/api/auth/users/7/x/",
-                          "/api/auth/users/7/validate/extra", "/healthzz"}) {
+    for (const char* p :
+         {"/", "", "/auth", "/auth/", "/auth/token/x/", "/auth//token/", "/auth/token//",
+          "//auth/token/", "/AUTH/TOKEN/", "/auth/tokens/", "auth/token/", "/api/auth/users/7/x/",
+          "/api/auth/users/7/validate/extra", "/healthzz"}) {
         EXPECT_EQ(r.match(Method::get, p).route, nullptr) << p;
         EXPECT_EQ(r.match(Method::post, p).route, nullptr) << p;
     }
@@ -81,9 +94,10 @@ TEST(Router, IntParamsCaptureDigitsOnly) {
     EXPECT_EQ(v.params[0], "007");
     EXPECT_EQ(run(v), "post");
     // Django's <int:> is [0-9]+: no sign, no letters, not empty → 404.
-    for (const char* p : {"/api/auth/users/abc/", "/api/auth/users/-1/", "/api/auth/users/+1/",
-                          "/api/auth/users/4a/", "/api/auth/users/1.5/", "/api/auth/users//",
-                          "/api/auth/users/%31/", "/api/auth/users/ 1/", "/api/auth/users/abc/validate/"}) {
+    for (const char* p :
+         {"/api/auth/users/abc/", "/api/auth/users/-1/", "/api/auth/users/+1/",
+          "/api/auth/users/4a/", "/api/auth/users/1.5/", "/api/auth/users//",
+          "/api/auth/users/%31/", "/api/auth/users/ 1/", "/api/auth/users/abc/validate/"}) {
         EXPECT_EQ(r.match(Method::get, p).route, nullptr) << p;
         EXPECT_EQ(r.match(Method::post, p).route, nullptr) << p;
     }
@@ -136,7 +150,7 @@ TEST(Router, ParamsAreCopiedIntoTheRequest) {
 TEST(Router, WrongMethodGives405InfoWithAllowHeader) {
     Router r = app_like_router();
     RouteMatch m = r.match(Method::get, "/auth/token/");
-    ASSERT_NE(m.route, nullptr);  // known path …
+    ASSERT_NE(m.route, nullptr);                      // known path …
     EXPECT_FALSE(m.handler.sync || m.handler.async);  // … wrong method → 405
     EXPECT_EQ(m.route->allow_header, "POST, OPTIONS");
 

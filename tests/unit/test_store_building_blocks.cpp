@@ -39,7 +39,7 @@ TEST(CaseFold, LowerCasesScriptsAndKeepsTheRest) {
     EXPECT_EQ(fold_case("İ"), "i\xcc\x87");
     EXPECT_EQ(fold_case("ＡＢＣ"), "ａｂｃ");
     EXPECT_EQ(fold_case("日本語"), "日本語");
-    EXPECT_EQ(fold_case("bad\xff\xc3"), "bad\xff\xc3");  // invalid bytes kept
+    EXPECT_EQ(fold_case("bad\xff\xc3"), "bad\xff\xc3");    // invalid bytes kept
     EXPECT_EQ(fold_case("\xed\xa0\x80"), "\xed\xa0\x80");  // a surrogate is not decoded
 }
 
@@ -167,7 +167,7 @@ TEST(UserTable, SearchMatchesANaiveModelThroughUpdatesAndDeletes) {
 }
 
 class SecretKeyTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         char tmpl[] = "/tmp/authd-key-XXXXXX";
         ASSERT_NE(mkdtemp(tmpl), nullptr);

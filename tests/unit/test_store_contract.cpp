@@ -317,7 +317,8 @@ TEST_P(StoreContract, UpdateWithPasswordPreconditionHappensOnce) {
         first.if_password_hash = original;
         auto changed = co_await store_->update_user(1, first);
         EXPECT_FALSE(last_call_failed());
-        EXPECT_TRUE(changed && changed->password_hash == "hash-two" && changed->token_version == 1u);
+        EXPECT_TRUE(changed && changed->password_hash == "hash-two" &&
+                    changed->token_version == 1u);
         UserPatch again;  // the same precondition a second time: refused, nothing changes
         again.password_hash = "hash-three";
         again.bump_token_version = true;

@@ -43,7 +43,9 @@ struct Counted {
     }
 };
 
-Task<int> leaf(int v) { co_return v; }
+Task<int> leaf(int v) {
+    co_return v;
+}
 
 Task<int> middle(int v) {
     int a = co_await leaf(v);
@@ -61,7 +63,9 @@ TEST(Task, ChainsOfAwaitsReturnValues) {
     EXPECT_EQ(run_sync(top(100)), "sum=201");
 }
 
-Task<std::unique_ptr<int>> make_box(int v) { co_return std::make_unique<int>(v); }
+Task<std::unique_ptr<int>> make_box(int v) {
+    co_return std::make_unique<int>(v);
+}
 
 Task<int> unbox() {
     std::unique_ptr<int> p = co_await make_box(41);
@@ -245,7 +249,7 @@ TEST(Task, SpawnRunsDetachedAndFreesItself) {
     int destroyed = 0, progress = 0;
     Event e;
     spawn(spawned(&e, &destroyed, &progress));
-    EXPECT_EQ(progress, 1);  // ran until its first suspension
+    EXPECT_EQ(progress, 1);   // ran until its first suspension
     EXPECT_EQ(destroyed, 0);  // frame alive while suspended
     e.set();
     EXPECT_EQ(progress, 7);
@@ -289,7 +293,8 @@ TEST(FramePool, FreedFramesAreReusedPerSizeClass) {
 }
 
 TEST(FramePool, FramesAreUsableToTheirFullSize) {
-    for (size_t size : {size_t{1}, size_t{127}, size_t{128}, size_t{129}, size_t{2048}, size_t{2049}, size_t{100000}}) {
+    for (size_t size : {size_t{1}, size_t{127}, size_t{128}, size_t{129}, size_t{2048},
+                        size_t{2049}, size_t{100000}}) {
         auto* p = static_cast<unsigned char*>(frame_alloc(size));
         std::fill(p, p + size, 0xAB);  // ASan checks the bounds
         frame_free(p, size);

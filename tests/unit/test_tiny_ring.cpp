@@ -68,7 +68,8 @@ TEST_P(TinyRing, HundredsOfOperationsInOneTurnAllComplete) {
 
     loop->post([&] {
         // All in one turn, from a callback, as connection callbacks do.
-        for (int i = 0; i < nops; ++i) io_uring_prep_nop(loop->sqe_for(&ops[static_cast<size_t>(i)].c));
+        for (int i = 0; i < nops; ++i)
+            io_uring_prep_nop(loop->sqe_for(&ops[static_cast<size_t>(i)].c));
         for (int i = 0; i < ntimeouts; ++i) {
             Op& op = ops[static_cast<size_t>(nops + i)];
             op.ts.tv_nsec = 1000000 * (i % 5);  // 0–4 ms
