@@ -34,6 +34,24 @@ Response token_pair_response(const TokenPair& pair, std::string_view access_key)
     return r;
 }
 
+// Sets last_login and, after a login against an imported (Django) hash or older Argon2id
+// costs, stores the fresh Argon2id hash — only if the old one is still in place (a password
+// change meanwhile wins). The token version stays: an upgrade is not a password change.
+core::Task<std::optional<store::User>> record_login(Services& s, const store::User& user,
+                                                    std::optional<std::string> new_hash) {
+    store::UserPatch patch;
+    patch.last_login_us = core::wall_micros();
+    if (new_hash) {
+        patch.password_hash = std::move(new_hash);
+        patch.if_password_hash = user.password_hash;
+        auto upgraded = co_await s.store->update_user(user.id, patch);
+        if (upgraded || store::last_call_failed()) co_return upgraded;
+        patch.password_hash.reset();
+        patch.if_password_hash.reset();
+    }
+    co_return co_await s.store->update_user(user.id, std::move(patch));
+}
+
 // The whole login flow; `access_key` is "access" (/auth/token/) or "token" (/api/auth/login/).
 core::Task<Response> login(http::Request& req, std::string_view access_key) {
     Services& s = services(req);
@@ -60,11 +78,11 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
     std::string hash = user ? user->password_hash : s.hasher.dummy_hash();
     // Named, not a temporary in the co_await: GCC 12 destroys such closures twice (double free).
     auto verify = [&s, hash = std::move(hash), pw = std::move(*password)] {
-        return s.hasher.verify(hash, pw);
+        return verify_and_upgrade(s.hasher, hash, pw);
     };
-    auto ok = co_await s.hash_pool->run(std::move(verify));
-    if (!ok) co_return service_unavailable();
-    if (!user || !*ok) {
+    auto verdict = co_await s.hash_pool->run(std::move(verify));
+    if (!verdict) co_return service_unavailable();
+    if (!user || !verdict->ok) {
         co_await s.store->record_login_failure(user_key, s.settings.login_failure_window);
         co_await s.store->record_login_failure(ip_key, s.settings.ip_failure_window);
         co_return http::detail_response(401, "No active account found with the given credentials",
@@ -73,9 +91,8 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
     if (!user->is_active)
         co_return http::detail_response(403, "User account is disabled.", "account_inactive");
     if (uf.count > 0) co_await s.store->clear_login_failures(user_key);
-    store::UserPatch patch;
-    patch.last_login_us = core::wall_micros();
-    std::optional<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
+    std::optional<store::User> updated =
+        co_await record_login(s, *user, std::move(verdict->new_hash));
     if (!updated) co_return service_unavailable("The user store is unavailable, try again later.");
     std::optional<TokenPair> pair = co_await issue_tokens(s, *updated);
     if (!pair) co_return service_unavailable("The user store is unavailable, try again later.");

@@ -1,6 +1,8 @@
 // Argon2id hashing and verification through libsodium's crypto_pwhash_str API.
 #include "auth/password_hasher.hpp"
 
+#include "auth/django_hashers.hpp"
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -59,6 +61,9 @@ std::optional<std::string> PasswordHasher::hash(std::string_view password) const
 }
 
 bool PasswordHasher::verify(std::string_view phc, std::string_view password) const {
+    // authd's own PHC strings ("$argon2id$", older "$argon2i$") go to libsodium; anything
+    // else can only be a Django hash of an imported user.
+    if (!phc.starts_with("$argon2")) return verify_django_hash(phc, password);
     std::array<char, crypto_pwhash_STRBYTES> str{};
     if (!to_c_string(phc, str) || password.size() > crypto_pwhash_argon2id_PASSWD_MAX) return false;
     return crypto_pwhash_str_verify(str.data(), password.data(), password.size()) == 0;
@@ -69,6 +74,14 @@ bool PasswordHasher::needs_rehash(std::string_view phc) const {
     if (!to_c_string(phc, str) || !phc.starts_with(crypto_pwhash_argon2id_STRPREFIX)) return true;
     return crypto_pwhash_argon2id_str_needs_rehash(str.data(), params_.ops_limit,
                                                    params_.mem_limit) != 0;
+}
+
+PasswordVerdict verify_and_upgrade(const PasswordHasher& hasher, std::string_view stored,
+                                   std::string_view password) {
+    PasswordVerdict v;
+    v.ok = hasher.verify(stored, password);
+    if (v.ok && hasher.needs_rehash(stored)) v.new_hash = hasher.hash(password);
+    return v;
 }
 
 }  // namespace authd::auth

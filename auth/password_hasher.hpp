@@ -1,5 +1,6 @@
 // Argon2id password hashing (libsodium, PHC string format) with a dummy hash so that a
-// login for an unknown user costs the same work as a wrong password.
+// login for an unknown user costs the same work as a wrong password; imported Django hashes
+// verify too (auth/django_hashers.hpp) and are replaced after the first successful login.
 #pragma once
 
 #include <cstddef>
@@ -28,8 +29,9 @@ class PasswordHasher {
     // nullopt when the memory for mem_limit could not be had.
     std::optional<std::string> hash(std::string_view password) const;
 
-    // True when `password` matches the PHC string. Any byte may be in the password
-    // (NULs included: the length is passed). A malformed `phc` verifies as false.
+    // True when `password` matches the PHC string, or the Django-encoded hash of an imported
+    // user. Any byte may be in the password (NULs included: the length is passed). A
+    // malformed `phc` verifies as false.
     bool verify(std::string_view phc, std::string_view password) const;
 
     // True when `phc` is not an Argon2id string with exactly this hasher's parameters
@@ -46,5 +48,14 @@ class PasswordHasher {
     HashParams params_;
     std::string dummy_hash_;
 };
+
+// A login's password check: whether it matched and, when the stored hash is a Django one or
+// has other Argon2id costs, the fresh Argon2id hash to store in its place.
+struct PasswordVerdict {
+    bool ok = false;
+    std::optional<std::string> new_hash;
+};
+PasswordVerdict verify_and_upgrade(const PasswordHasher& hasher, std::string_view stored,
+                                   std::string_view password);
 
 }  // namespace authd::auth
