@@ -43,8 +43,8 @@ bool equal_ct(std::string_view a, std::string_view b) {
 
 std::string base64(const unsigned char* bytes, size_t n) {
     std::string out(4 * ((n + 2) / 3) + 1, '\0');
-    int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes,
-                              static_cast<int>(n));
+    int len =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes, static_cast<int>(n));
     out.resize(static_cast<size_t>(len));
     return out;
 }

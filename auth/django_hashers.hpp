@@ -8,7 +8,7 @@ namespace authd::auth {
 
 // The Django hasher an encoded password belongs to, as Django's identify_hasher sees it.
 enum class DjangoAlgorithm {
-    none,  // not a Django hash we know (or authd's own "$argon2id$...")
+    none,      // not a Django hash we know (or authd's own "$argon2id$...")
     unusable,  // "!..." (set_unusable_password) or empty: never verifies
     pbkdf2_sha256,
     pbkdf2_sha1,
@@ -16,10 +16,10 @@ enum class DjangoAlgorithm {
     bcrypt_sha256,
     bcrypt,
     scrypt,
-    md5,           // "md5$salt$hex"
-    sha1,          // "sha1$salt$hex"
-    unsalted_md5,  // 32 hex chars, or "md5$$hex"
-    unsalted_sha1, // "sha1$$hex"
+    md5,            // "md5$salt$hex"
+    sha1,           // "sha1$salt$hex"
+    unsalted_md5,   // 32 hex chars, or "md5$$hex"
+    unsalted_sha1,  // "sha1$$hex"
 };
 
 DjangoAlgorithm identify_django_hash(std::string_view encoded);

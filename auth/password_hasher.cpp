@@ -1,13 +1,13 @@
 // Argon2id hashing and verification through libsodium's crypto_pwhash_str API.
 #include "auth/password_hasher.hpp"
 
-#include "auth/django_hashers.hpp"
-
 #include <sodium.h>
 
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+
+#include "auth/django_hashers.hpp"
 
 namespace authd::auth {
 

@@ -7,6 +7,7 @@
 #include "auth/mail_templates.hpp"
 #include "auth/password_policy.hpp"
 #include "auth/roles.hpp"
+#include "auth/token_service.hpp"
 #include "auth/user_json.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -31,6 +32,7 @@ std::optional<Candidate> read_candidate(const http::BodyFields& fields, Registra
                                         FieldErrors& errors) {
     FieldReader r(fields, errors);
     Candidate c;
+    c.user.token_version = first_token_version;  // never 0: that is legacy tokens' version
     bool full = kind != RegistrationKind::signup;
     auto username = r.string("username");
     if (username) errors.add_all("username", validate_username(*username));

@@ -19,6 +19,11 @@ struct TokenPair {
     std::string refresh;
 };
 
+// The token version users created by authd start at. Version 0 is what Django's SimpleJWT
+// tokens count as (they carry no tv): only imported users start there, and any bump
+// (password change, deactivation, role change) kills their legacy tokens.
+inline constexpr uint32_t first_token_version = 1;
+
 enum class TokenCheck : uint8_t { valid, invalid, expired, wrong_type, revoked };
 
 // Signature, header, expiry, type, revoked session and token version — no store, no lock,

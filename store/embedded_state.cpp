@@ -135,6 +135,37 @@ CreateUserResult EmbeddedState::create_user(User user, MailComposer& compose) {
     return result;
 }
 
+std::vector<ImportStatus> EmbeddedState::import_users(std::vector<User>& users, bool dry_run) {
+    std::vector<ImportStatus> out;
+    out.reserve(users.size());
+    std::set<int64_t> ids;  // a dry run writes nothing, so it remembers the batch itself
+    std::set<std::string> names, emails;
+    for (User& u : users) {
+        std::string name = fold_case(u.username), mail = fold_case(u.email);
+        ImportStatus st = ImportStatus::imported;
+        if (u.id <= 0 || users_.find(u.id) || ids.count(u.id)) {
+            st = ImportStatus::id_taken;
+        } else if (users_.find_by_username(name) || names.count(name)) {
+            st = ImportStatus::username_taken;
+        } else if (users_.find_by_email(mail) || emails.count(mail)) {
+            st = ImportStatus::email_taken;
+        } else if (dry_run) {
+            ids.insert(u.id);
+            names.insert(std::move(name));
+            emails.insert(std::move(mail));
+        } else {
+            encode_user_put(scratch_, u);
+            if (!append_scratch()) {
+                out.assign(users.size(), ImportStatus::failed);
+                return out;
+            }
+            apply_user(std::move(u));
+        }
+        out.push_back(st);
+    }
+    return out;
+}
+
 std::optional<User> EmbeddedState::find_user(int64_t id) const {
     const User* u = users_.find(id);
     return u ? std::optional<User>(*u) : std::nullopt;

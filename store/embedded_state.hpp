@@ -44,6 +44,7 @@ class EmbeddedState {
     bool delete_user(int64_t id);
     UserPage list_users(const UserQuery& query) const { return users_.list(query); }
     size_t count_users() const { return users_.size(); }
+    std::vector<ImportStatus> import_users(std::vector<User>& users, bool dry_run);
 
     bool create_session(const Session& session);
     RotateResult rotate_refresh(const std::string& sid, std::string_view presented_jti,

@@ -216,6 +216,12 @@ Task<size_t> EmbeddedStore::count_users() {
     co_return co_await submit([](EmbeddedState& s) { return s.count_users(); }, size_t{0});
 }
 
+Task<std::vector<ImportStatus>> EmbeddedStore::import_users(std::vector<User> users, bool dry_run) {
+    std::vector<ImportStatus> failure(users.size(), ImportStatus::failed);
+    co_return co_await submit([&](EmbeddedState& s) { return s.import_users(users, dry_run); },
+                              std::move(failure));
+}
+
 Task<bool> EmbeddedStore::create_session(Session session) {
     co_return co_await submit([&](EmbeddedState& s) { return s.create_session(session); }, false);
 }

@@ -36,6 +36,8 @@
 #include <string>
 #include <string_view>
 
+#include "store/redis_import_script.hpp"
+
 namespace authd::store {
 
 inline constexpr std::string_view redis_key_prefix = "{authd}:";
@@ -62,6 +64,7 @@ enum class RedisScript : uint8_t {
     text_sync,
     get_users,
     release_leases,
+    import_users,
     count
 };
 
@@ -501,6 +504,8 @@ inline std::string_view redis_script_body(RedisScript s) {
             return redis_get_users;
         case RedisScript::release_leases:
             return redis_release_leases;
+        case RedisScript::import_users:
+            return redis_import_users;
         case RedisScript::count:
             break;
     }

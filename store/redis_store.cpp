@@ -32,7 +32,7 @@ const char* script_name(RedisScript s) {
         "reserve_user",     "create_user",    "update_user",    "delete_user",    "lookup_user",
         "list_users",       "create_session", "rotate_refresh", "revoke_session", "record_failure",
         "append_audit",     "enqueue_mail",   "due_mail",       "remove_mail",    "retry_mail",
-        "validation_state", "text_sync",      "get_users",      "release_leases"};
+        "validation_state", "text_sync",      "get_users",      "release_leases", "import_users"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(RedisScript::count));
     return names[static_cast<size_t>(s)];
 }
@@ -644,4 +644,11 @@ Task<bool> RedisStore::ping() {
     co_return r.epoch == epoch_;
 }
 
+}  // namespace authd::store
+
+namespace authd::store {
+// store/redis_import.cpp calls script<> with its own reply type.
+template Task<std::vector<ImportStatus>> RedisStore::script<std::vector<ImportStatus>>(
+    RedisScript, RedisArgs, std::vector<ImportStatus> (*)(const redisReply*),
+    std::vector<ImportStatus>);
 }  // namespace authd::store

@@ -80,6 +80,8 @@ class RedisStore final : public Store {
     Task<bool> delete_user(int64_t id) override;
     Task<UserPage> list_users(UserQuery query) override;
     Task<size_t> count_users() override;
+    // In store/redis_import.cpp.
+    Task<std::vector<ImportStatus>> import_users(std::vector<User> users, bool dry_run) override;
 
     Task<bool> create_session(Session session) override;
     Task<RotateResult> rotate_refresh(std::string sid, std::string presented_jti,

@@ -7,6 +7,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/task.hpp"
 #include "core/unique_function.hpp"
@@ -62,6 +63,15 @@ class Store {
     virtual Task<bool> delete_user(int64_t id) = 0;  // false: no such user; drops their sessions
     virtual Task<UserPage> list_users(UserQuery query) = 0;
     virtual Task<size_t> count_users() = 0;
+    // Bulk import (authd import-django): each user keeps its id, created_at, updated_at and
+    // last_login; one whose id, username or email is already present (or earlier in the same
+    // batch) is skipped. New ids continue above the highest imported one. One durable write
+    // per call (embedded: one journal sync; Redis: one script). With dry_run nothing is
+    // written. One status per user, in order; on failure every status is `failed`.
+    virtual Task<std::vector<ImportStatus>> import_users(std::vector<User> users,
+                                                         bool /*dry_run*/) {
+        co_return std::vector<ImportStatus>(users.size(), ImportStatus::failed);
+    }
 
     // Sessions. create_session: false when the sid exists or the user does not.
     virtual Task<bool> create_session(Session session) = 0;

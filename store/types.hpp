@@ -52,6 +52,15 @@ struct CreateUserResult {
     bool email_taken = false;
 };
 
+// What import_users did with one user (authd import-django).
+enum class ImportStatus : uint8_t {
+    imported,        // written (or, on a dry run, would be)
+    id_taken,        // a user with that id exists
+    username_taken,  // case-insensitively
+    email_taken,     // case-insensitively
+    failed,          // the store did not answer or could not make it durable
+};
+
 struct UserQuery {
     std::optional<Role> role;
     std::optional<bool> is_active;

@@ -139,6 +139,14 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_HEADER_TIMEOUT",
          int_setting("AUTHD_HEADER_TIMEOUT", &Config::header_timeout, 1, 3600)},
         {"AUTHD_IDLE_TIMEOUT", int_setting("AUTHD_IDLE_TIMEOUT", &Config::idle_timeout, 1, 86400)},
+        {"AUTHD_LEGACY_SIMPLEJWT_KEY",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (!v.empty() && v.size() < 8)
+                 return std::string("AUTHD_LEGACY_SIMPLEJWT_KEY is too short to be a Django key");
+             c.legacy_simplejwt_key = v;
+             return std::nullopt;
+         }},
+        {"AUTHD_LIST_MAX", int_setting("AUTHD_LIST_MAX", &Config::list_max, 1, 1000000)},
         {"AUTHD_LOGIN_MAX_FAILURES",
          int_setting("AUTHD_LOGIN_MAX_FAILURES", &Config::login_max_failures, 1, 1000000)},
         {"AUTHD_HASH_THREADS", int_setting("AUTHD_HASH_THREADS", &Config::hash_threads, 0, 256)},
@@ -172,6 +180,7 @@ std::string usage() {
     std::string u =
         "usage: authd [serve] [--flag value ...]\n"
         "       authd createsuperuser --username U --email E\n"
+        "       authd import-django FILE [--dry-run] [--staff-as-agent]\n"
         "Every setting is an environment variable and a flag (AUTHD_ACCESS_TTL is --access-ttl):\n";
     for (const auto& [name, _] : settings()) u += "  " + name + "\n";
     return u;
@@ -189,13 +198,24 @@ std::optional<std::string> load_config(int argc, char** argv, char** envp, Confi
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
         out.command = argv[i++];
-        if (out.command != "serve" && out.command != "createsuperuser") {
+        if (out.command != "serve" && out.command != "createsuperuser" &&
+            out.command != "import-django") {
             return "unknown command '" + out.command + "'\n" + usage();
         }
     }
     for (; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") return usage();
+        if (out.command == "import-django") {
+            if (arg == "--dry-run" || arg == "--staff-as-agent") {
+                (arg == "--dry-run" ? out.import_dry_run : out.import_staff_as_agent) = true;
+                continue;
+            }
+            if (!arg.starts_with("--") && out.import_file.empty()) {
+                out.import_file = arg;
+                continue;
+            }
+        }
         if (!arg.starts_with("--")) return "unexpected argument '" + arg + "'\n" + usage();
         std::string flag = arg.substr(2), value;
         size_t eq = flag.find('=');

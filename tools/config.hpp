@@ -32,8 +32,13 @@ struct Config {
     int64_t argon2_ops = 2;    // OWASP minimum: t=2, 19 MiB
     int64_t argon2_memory_kib = 19 * 1024;
     std::string log_level = "info";
+    std::string legacy_simplejwt_key;  // empty: SimpleJWT tokens from Django are refused
+    int64_t list_max = 10000;          // most items a list answers without a limit
     // createsuperuser
     std::string cli_username, cli_email;
+    // import-django FILE [--dry-run] [--staff-as-agent]
+    std::string import_file;
+    bool import_dry_run = false, import_staff_as_agent = false;
 };
 
 // Parses the environment and argv. Returns an error message on bad input.

@@ -7,5 +7,6 @@ namespace authd::tools {
 
 int run_server(const Config& config);
 int run_createsuperuser(const Config& config);
+int run_import_django(const Config& config);  // tools/import_django.cpp
 
 }  // namespace authd::tools

@@ -2,6 +2,7 @@
 #include "tools/store_setup.hpp"
 
 #include "auth/field_validators.hpp"
+#include "auth/token_service.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/run_blocking.hpp"
@@ -52,6 +53,7 @@ std::optional<std::string> ensure_superuser(store::Store& store, const std::stri
         u.is_active = true;
         u.email_verified = true;
         u.password_hash = password_hash;
+        u.token_version = auth::first_token_version;
         store::CreateUserResult r = co_await store.create_user(std::move(u), nullptr);
         if (r.username_taken) co_return std::optional<std::string>{};
         if (r.email_taken)
