@@ -56,7 +56,11 @@ std::optional<bool> parse_query_bool(std::string_view v) {
 // Query string → UserQuery, or the 400 answer. Empty filter values are ignored, as
 // django-filter does. limit/offset follow LimitOffsetPagination: an invalid or non-positive
 // limit is the default, one above the maximum is the maximum; an invalid offset is 0.
-std::optional<Response> read_user_query(std::string_view query_string, store::UserQuery& q) {
+// The pending list (an agent's work queue) defaults to every pending user, up to list_max.
+std::optional<Response> read_user_query(std::string_view query_string, store::UserQuery& q,
+                                        size_t default_n = default_limit,
+                                        size_t max_n = max_limit) {
+    q.limit = default_n;
     std::vector<http::Field> params;
     if (!http::parse_urlencoded(query_string, params))
         return http::detail_response(400, "Invalid query string.");
@@ -75,7 +79,7 @@ std::optional<Response> read_user_query(std::string_view query_string, store::Us
             q.search = p.value;
         } else if (p.name == "limit") {
             auto n = parse_count(p.value);
-            q.limit = !n || *n == 0 ? default_limit : std::min(*n, max_limit);
+            q.limit = !n || *n == 0 ? default_n : std::min(*n, max_n);
         } else if (p.name == "offset") {
             q.offset = parse_count(p.value).value_or(0);
         }
@@ -110,7 +114,10 @@ core::Task<Response> list_users(http::Request& req, bool pending_only) {
     Response err;
     if (!require_agent(req, err)) co_return err;
     store::UserQuery q;
-    if (auto bad = read_user_query(req.query(), q)) co_return std::move(*bad);
+    size_t list_max = services(req).settings.list_max;
+    auto bad = pending_only ? read_user_query(req.query(), q, list_max, list_max)
+                            : read_user_query(req.query(), q);
+    if (bad) co_return std::move(*bad);
     if (pending_only) q.is_active = false;
     store::UserPage page = co_await services(req).store->list_users(std::move(q));
     if (store::last_call_failed()) co_return service_unavailable();

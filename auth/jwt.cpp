@@ -57,8 +57,8 @@ std::string JwtCodec::encode(const Claims& claims) const {
     return token;
 }
 
-JwtError JwtCodec::verify(std::string_view token, int64_t now, ClaimsView& out,
-                          JwtScratch& scratch) const {
+JwtError JwtCodec::verify(std::string_view token, int64_t now, ClaimsView& out, JwtScratch& scratch,
+                          ClaimSet set) const {
     if (token.empty() || token.size() > JwtScratch::max_token_size) return JwtError::malformed;
     const std::size_t first_dot = token.find('.');
     if (first_dot == std::string_view::npos) return JwtError::malformed;
@@ -86,7 +86,7 @@ JwtError JwtCodec::verify(std::string_view token, int64_t now, ClaimsView& out,
         base64url_decode(payload_text, scratch.payload_, sizeof scratch.payload_);
     if (!payload_size) return JwtError::malformed;
     const std::string_view payload(scratch.payload_, *payload_size);
-    if (!parse_claims_json(payload, scratch.strings_, sizeof scratch.strings_, out))
+    if (!parse_claims_json(payload, scratch.strings_, sizeof scratch.strings_, out, set))
         return JwtError::bad_claims;
     if (out.exp <= now) return JwtError::expired;
     return JwtError::ok;

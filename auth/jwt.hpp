@@ -62,8 +62,8 @@ class JwtCodec {
     // exp against `now` in seconds (expired). The token type is not checked: callers compare
     // out.token_type with what they expect. `out` is meaningful only on ok and views `scratch`. No
     // allocation, no lock, no system call.
-    JwtError verify(std::string_view token, int64_t now, ClaimsView& out,
-                    JwtScratch& scratch) const;
+    JwtError verify(std::string_view token, int64_t now, ClaimsView& out, JwtScratch& scratch,
+                    ClaimSet set = ClaimSet::authd) const;
 
   private:
     HmacSha256 hmac_;

@@ -538,7 +538,7 @@ void write_claims_json(const Claims& claims, std::string& out) {
 }
 
 bool parse_claims_json(std::string_view json, char* strings, std::size_t strings_capacity,
-                       ClaimsView& out) {
+                       ClaimsView& out, ClaimSet set) {
     Reader r{json.data(), json.data() + json.size(), strings, strings + strings_capacity};
     r.skip_ws();
     if (!r.eat('{')) return false;
@@ -567,7 +567,11 @@ bool parse_claims_json(std::string_view json, char* strings, std::size_t strings
         }
     }
     r.skip_ws();
-    return r.p == r.end && seen == kAllClaims;
+    if (r.p != r.end) return false;
+    if (set == ClaimSet::authd) return seen == kAllClaims;
+    constexpr uint32_t core =
+        (1u << kTokenType) | (1u << kExp) | (1u << kIat) | (1u << kJti) | (1u << kUserId);
+    return (seen & core) == core && (seen & ((1u << kSid) | (1u << kTv))) == 0;
 }
 
 }  // namespace authd::auth

@@ -55,7 +55,12 @@ void write_claims_json(const Claims& claims, std::string& out);
 // lone surrogates, and anything after the object are refused. Strings without escapes are viewed in
 // place in `json`; escaped ones are decoded into `strings`, which needs `json.size()` bytes at
 // most. Returns false on any violation.
+// Which claims a token must carry: authd's (all of the above), or SimpleJWT's as Django
+// issued them (token_type, exp, iat, jti, user_id; username and role may be there; sid and
+// tv must not: a token with them is not one Django made).
+enum class ClaimSet : uint8_t { authd, simplejwt };
+
 bool parse_claims_json(std::string_view json, char* strings, std::size_t strings_capacity,
-                       ClaimsView& out);
+                       ClaimsView& out, ClaimSet set = ClaimSet::authd);
 
 }  // namespace authd::auth

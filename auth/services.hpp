@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/jwt.hpp"
+#include "auth/legacy_tokens.hpp"
 #include "auth/link_token.hpp"
 #include "auth/password_hasher.hpp"
 #include "auth/validation_cache.hpp"
@@ -31,6 +32,7 @@ struct AuthSettings {
     int64_t login_failure_window = 15 * 60;
     uint32_t ip_max_failures = 100;
     int64_t ip_failure_window = 60;
+    size_t list_max = 10000;  // AUTHD_LIST_MAX: most list items without an explicit limit
 };
 
 struct LoopContext;
@@ -51,7 +53,8 @@ struct Services {
     core::BlockingPool* hash_pool = nullptr;
     MailOutbox* outbox = nullptr;
     http::Metrics* metrics = nullptr;
-    const void* router = nullptr;                        // http::Router, for /metrics
+    const void* router = nullptr;          // http::Router, for /metrics
+    std::unique_ptr<LegacyTokens> legacy;  // AUTHD_LEGACY_SIMPLEJWT_KEY set; built before the loops
     std::vector<std::unique_ptr<LoopContext>> contexts;  // one per loop, by loop index
 };
 

@@ -1,6 +1,9 @@
 // Token issuing, rotation and in-memory validation.
 #include "auth/token_service.hpp"
 
+#include <algorithm>
+
+#include "auth/legacy_tokens.hpp"
 #include "auth/roles.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -10,6 +13,8 @@ namespace authd::auth {
 TokenCheck check_token(LoopContext& ctx, std::string_view token, TokenType expected, int64_t now,
                        ClaimsView& out) {
     JwtError err = ctx.services->jwt.verify(token, now, out, ctx.jwt_scratch);
+    if ((err == JwtError::bad_signature || err == JwtError::bad_claims) && ctx.services->legacy)
+        return check_legacy_token(ctx, token, expected, now, out);
     if (err == JwtError::expired) return TokenCheck::expired;
     if (err != JwtError::ok) return TokenCheck::invalid;
     if (out.token_type != expected) return TokenCheck::wrong_type;
@@ -53,11 +58,12 @@ Claims claims_for(const store::User& user, TokenType type, std::string_view sid,
 
 }  // namespace
 
-Task<std::optional<TokenPair>> issue_tokens(Services& s, const store::User& user) {
+Task<std::optional<TokenPair>> issue_tokens(Services& s, const store::User& user, std::string sid,
+                                            int64_t min_expires_at) {
     int64_t now = core::wall_seconds();
-    std::string sid = new_token_id();
+    if (sid.empty()) sid = new_token_id();
     Claims refresh = claims_for(user, TokenType::refresh, sid, now, s.settings.refresh_ttl);
-    store::Session session{sid, user.id, refresh.jti, refresh.exp, false};
+    store::Session session{sid, user.id, refresh.jti, std::max(refresh.exp, min_expires_at), false};
     if (!co_await s.store->create_session(std::move(session))) co_return std::nullopt;
     // Make sure every loop knows this user's version (a new user is absent until told).
     co_await spread_token_version(s, user.id, user.token_version);
@@ -72,6 +78,10 @@ Task<RefreshOutcome> refresh_tokens(LoopContext& ctx, std::string refresh_token)
     if (check_token(ctx, refresh_token, TokenType::refresh, now, view) != TokenCheck::valid) {
         co_return RefreshOutcome{};
     }
+    // A legacy SimpleJWT refresh token (no sid) is exchanged once for an authd pair.
+    if (view.sid.empty())
+        co_return co_await exchange_legacy_refresh(ctx, view.user_id, std::string(view.jti),
+                                                   view.exp);
     Claims old = to_claims(view);  // the scratch buffer is reused by the next validation
     Claims next = old;
     next.iat = now;

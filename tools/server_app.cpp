@@ -48,6 +48,7 @@ auth::AuthSettings auth_settings(const Config& c) {
     s.public_url = c.public_url;
     s.require_approval = c.require_approval;
     s.login_max_failures = static_cast<uint32_t>(c.login_max_failures);
+    s.list_max = static_cast<size_t>(c.list_max);
     return s;
 }
 
@@ -155,6 +156,13 @@ int run_server(const Config& config) {
                         : std::optional<std::string>("hashing the superuser password failed");
         if (err) {
             core::log_error("startup", *err);
+            return 1;
+        }
+    }
+    if (!config.legacy_simplejwt_key.empty()) {
+        services.legacy = load_legacy_tokens(*store, config.legacy_simplejwt_key, error);
+        if (!services.legacy) {
+            core::log_error("startup", "cannot load the imported users: " + error);
             return 1;
         }
     }

@@ -69,4 +69,30 @@ std::optional<std::string> ensure_superuser(store::Store& store, const std::stri
     return *result;
 }
 
+std::unique_ptr<auth::LegacyTokens> load_legacy_tokens(store::Store& store,
+                                                       const std::string& django_key,
+                                                       std::string& error) {
+    auto legacy = std::make_unique<auth::LegacyTokens>(django_key);
+    auto work = [&]() -> core::Task<bool> {
+        store::UserQuery q;
+        q.limit = 5000;
+        for (q.offset = 0;; q.offset += q.limit) {
+            store::UserPage page = co_await store.list_users(q);
+            if (store::last_call_failed()) co_return false;
+            for (const store::User& u : page.items) {
+                if (u.token_version == 0) legacy->add(u.id, {u.username, u.role});
+            }
+            if (page.items.size() < q.limit) co_return true;
+        }
+    };
+    auto ok = core::run_blocking(work(), error);
+    if (!ok || !*ok) {
+        if (error.empty()) error = "the store did not answer";
+        return nullptr;
+    }
+    core::log_info("startup", "legacy SimpleJWT tokens accepted for imported users",
+                   {{"users", std::to_string(legacy->size())}});
+    return legacy;
+}
+
 }  // namespace authd::tools

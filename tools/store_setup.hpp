@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/legacy_tokens.hpp"
 #include "store/store.hpp"
 #include "tools/config.hpp"
 
@@ -18,5 +19,11 @@ std::optional<std::string> configured_secret_key(const Config& config, std::stri
 std::optional<std::string> ensure_superuser(store::Store& store, const std::string& username,
                                             const std::string& email,
                                             const std::string& password_hash);
+
+// AUTHD_LEGACY_SIMPLEJWT_KEY: the directory of users still at token version 0 (imported,
+// never revoked), whose SimpleJWT tokens are honoured. nullptr with `error` on a store failure.
+std::unique_ptr<auth::LegacyTokens> load_legacy_tokens(store::Store& store,
+                                                       const std::string& django_key,
+                                                       std::string& error);
 
 }  // namespace authd::tools
