@@ -48,7 +48,16 @@ run("migrate", stdout=subprocess.DEVNULL)
 script = r'''
 import json
 from django.contrib.auth import get_user_model
+from django.contrib.auth import hashers as h
 from django.contrib.auth.hashers import make_password, PBKDF2PasswordHasher, BCryptPasswordHasher
+# Small costs keep the test quick (tests/django/make_hashes.py has Django's defaults).
+class Sha1(h.PBKDF2SHA1PasswordHasher):
+    iterations = 1500
+class Argon(h.Argon2PasswordHasher):
+    time_cost, memory_cost, parallelism = 2, 2048, 4
+class BSha(h.BCryptSHA256PasswordHasher):
+    rounds = 4
+small = {"pbkdf2_sha1": Sha1(), "argon2": Argon(), "bcrypt_sha256": BSha()}
 U = get_user_model()
 rows = [
   ("alice", "alice@example.com", "Alice-pw-1", "pbkdf2_sha256", dict(role="CLIENT", phone_number="+33612345678", address="1 rue de Paris", first_name="Alice", last_name="Martin")),
@@ -67,10 +76,11 @@ for username, email, pw, hasher, extra in rows:
             rounds = 4
         u.password = make_password(pw, hasher=Small())
     else:
-        u.password = make_password(pw, hasher=hasher)
+        u.password = make_password(pw, hasher=small.get(hasher, hasher))
     u.save()
     print(json.dumps({"pk": u.pk, "username": username, "password": pw}))
-su = U.objects.create_superuser("root", "root@example.com", "Root-pw-7")
+su = U.objects.create_superuser("root", "root@example.com", None)
+su.password = make_password("Root-pw-7", hasher=Sha1())
 su.role = "SUPER_USER"; su.save()
 print(json.dumps({"pk": su.pk, "username": "root", "password": "Root-pw-7"}))
 '''
