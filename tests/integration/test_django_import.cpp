@@ -86,7 +86,9 @@ TEST_F(DjangoImport, EveryDjangoHasherLogsInAndIsUpgradedOnce) {
 }
 
 TEST_F(DjangoImport, DryRunReRunAndSkips) {
-    if (on_redis()) ASSERT_TRUE(start());
+    if (on_redis()) {
+        ASSERT_TRUE(start());
+    }
     CommandResult dry = import(django_dump(), {"--dry-run"});
     ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
     EXPECT_NE(dry.out.find("Dry run: would import 7 users"), std::string::npos) << dry.out;
@@ -118,7 +120,9 @@ TEST_F(DjangoImport, DryRunReRunAndSkips) {
     EXPECT_NE(m.out.find("pk=99 username=ALICE: username already present"), std::string::npos);
     EXPECT_NE(m.out.find("pk=50 username=zoe: email already present"), std::string::npos);
     EXPECT_NE(m.out.find("pk=61 username=nomail: no email"), std::string::npos);
-    if (!on_redis()) ASSERT_TRUE(start());
+    if (!on_redis()) {
+        ASSERT_TRUE(start());
+    }
     EXPECT_EQ(login("alice", "Alice-pw-1").status, 200);
     if (!on_redis()) {  // the embedded store is locked by the running server
         CommandResult busy = import(django_dump());
@@ -128,7 +132,9 @@ TEST_F(DjangoImport, DryRunReRunAndSkips) {
 }
 
 TEST_F(DjangoImport, MalformedRecordStopsBeforeAnythingIsWritten) {
-    if (on_redis()) ASSERT_TRUE(start());
+    if (on_redis()) {
+        ASSERT_TRUE(start());
+    }
     std::string text = read_text(django_dump());
     size_t carol = text.find("\"username\": \"carol\"");
     ASSERT_NE(carol, std::string::npos);
@@ -147,7 +153,9 @@ TEST_F(DjangoImport, MalformedRecordStopsBeforeAnythingIsWritten) {
     write_text(tmp.file("object.json"), R"({"model": "accounts.user"})");
     EXPECT_EQ(import(tmp.file("object.json")).exit_code, 1);
     EXPECT_NE(import(tmp.file("missing.json")).exit_code, 0);
-    if (!on_redis()) ASSERT_TRUE(start());
+    if (!on_redis()) {
+        ASSERT_TRUE(start());
+    }
     EXPECT_EQ(login("alice", "Alice-pw-1").status, 401) << "nothing was imported";
 }
 
