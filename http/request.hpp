@@ -9,6 +9,10 @@
 
 #include "http/method.hpp"
 
+namespace authd {
+struct LoopContext;  // one per loop thread; http/ only passes it along
+}
+
 namespace authd::http {
 
 struct Span {
@@ -47,8 +51,9 @@ class Request {
     }
     size_t param_count() const { return param_count_; }
 
-    // Per-loop application context, set by the server before dispatch.
-    void* context = nullptr;
+    // The application's per-loop context (defined by the application, e.g. auth/), set by
+    // the server before dispatch.
+    LoopContext* context = nullptr;
     // The client's IP address (for per-address limits); valid while the request is.
     std::string_view peer_address() const { return peer_; }
     void set_peer_address(std::string_view p) { peer_ = p; }

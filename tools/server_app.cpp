@@ -151,25 +151,27 @@ int run_server(const Config& config) {
         !config.superuser_password.empty()) {
         auto hash = services.hasher.hash(config.superuser_password);
         auto err = hash ? ensure_superuser(*store, config.superuser_username,
-                                           config.superuser_email, *hash)
+                                           config.superuser_email, *hash, false)
                         : std::optional<std::string>("hashing the superuser password failed");
         if (err) {
             core::log_error("startup", *err);
             return 1;
         }
     }
-    auto state = core::run_blocking(store->load_validation_state(), error);
-    if (!state) {
-        core::log_error("startup", "cannot load the validation state: " + error);
+    auto loaded = core::run_blocking(store->load_validation_state(), error);
+    if (!loaded || !*loaded) {
+        core::log_error("startup", "cannot load the validation state: " +
+                                       (loaded ? std::string("the store did not answer") : error));
         return 1;
     }
+    const store::ValidationState& state = **loaded;
     std::vector<std::unique_ptr<http::LoopServer>> servers(threads);
     http::ServerConfig sc = server_config(config);
     for (unsigned i = 0; i < threads; ++i) {
-        auto ctx = std::make_unique<auth::LoopContext>();
+        auto ctx = std::make_unique<LoopContext>();
         ctx->services = &services;
         ctx->loop_index = static_cast<int>(i);
-        ctx->cache.load(*state);
+        ctx->cache.load(state);
         services.contexts.push_back(std::move(ctx));
     }
     // Each loop builds its server on its own thread: the ring belongs to that thread.
