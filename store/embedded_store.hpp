@@ -69,14 +69,13 @@ class EmbeddedStore final : public Store {
     Task<Result<User>> find_user_by_username(std::string username) override;
     Task<Result<User>> find_user_by_email(std::string email) override;
     Task<Result<User>> update_user(int64_t id, UserPatch patch) override;
-    Task<Done> delete_user(int64_t id, DeleteIf when) override;
+    Task<Done> delete_user(int64_t id, DeleteIf when = DeleteIf::always) override;
     Task<Result<UserPage>> list_users(UserQuery query) override;
     Task<Result<size_t>> count_users() override;
 
     Task<Done> create_session(Session session) override;
     Task<Result<RotateResult>> rotate_refresh(std::string sid, std::string presented_jti,
-                                              std::string new_jti,
-                                              int64_t new_expires_at) override;
+                                              std::string new_jti, int64_t new_expires_at) override;
     Task<Result<RevokeResult>> revoke_session(std::string sid) override;
 
     Task<Result<LoginFailures>> login_failures(std::string key) override;
