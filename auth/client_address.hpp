@@ -6,7 +6,8 @@
 
 namespace authd::auth {
 
-// The TCP peer (AUTHD_TRUSTED_PROXIES, when set, makes it the forwarded client address).
+// The TCP peer; when that peer is in AUTHD_TRUSTED_PROXIES, the rightmost entry of its
+// X-Forwarded-For (or Forwarded, per AUTHD_FORWARDED_HEADER) chain that is not trusted.
 std::string_view client_address(const http::Request& req);
 
 }  // namespace authd::auth

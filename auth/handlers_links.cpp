@@ -25,7 +25,6 @@ struct LinkUser {
     bool unavailable = false;         // the store did not answer: say 503, not "invalid link"
 };
 
-
 // The user a link points at, when its uidb64 and token check out for `purpose`.
 core::Task<LinkUser> user_for_link(Services& s, http::Request& req, LinkPurpose purpose) {
     LinkUser out;
@@ -88,8 +87,7 @@ core::Task<Response> handle_reset_password(http::Request& req) {
     auto email = r.string("email");
     if (email) errors.add_all("email", validate_email(*email));
     if (!errors.empty()) co_return errors.to_response();
-    store::Result<store::User> user =
-        co_await s.store->find_user_by_email(normalize_email(*email));
+    store::Result<store::User> user = co_await s.store->find_user_by_email(normalize_email(*email));
     if (user.unavailable()) co_return service_unavailable();
     if (user && user->is_active) {
         std::string token = s.links.make(LinkPurpose::reset_password, user->id,

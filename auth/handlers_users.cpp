@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "auth/authenticate.hpp"
+#include "auth/client_address.hpp"
 #include "auth/handlers_v2.hpp"
 #include "auth/permissions.hpp"
 #include "auth/roles.hpp"
@@ -134,7 +135,7 @@ core::Task<OrResponse<Target>> manageable_target(http::Request& req) {
 // Stores the audit record and writes the matching log line. A record the store could not
 // keep is still in the log, flagged, so no action goes unrecorded.
 core::Task<void> audit(Services& s, const Principal& actor, const store::User& target,
-                       std::string action, std::string reason) {
+                       std::string action, std::string reason, std::string client) {
     std::string actor_id = std::to_string(actor.user_id);
     std::string target_id = std::to_string(target.id);
     // A named record: GCC 12 destroys an aggregate temporary in a co_await operand twice.
@@ -147,6 +148,7 @@ core::Task<void> audit(Services& s, const Principal& actor, const store::User& t
                {"target_id", target_id},
                {"target", target.username},
                {"reason", reason},
+               {"client", client},
                {"stored", stored ? "true" : "false"}});
 }
 
@@ -201,11 +203,12 @@ core::Task<Response> handle_user_validate(http::Request& req) {
     store::UserPatch patch;
     patch.is_active = activate;
     patch.bump_token_version = !activate;
-    store::Result<store::User> updated = co_await s.store->update_user(t->user.id, std::move(patch));
+    store::Result<store::User> updated =
+        co_await s.store->update_user(t->user.id, std::move(patch));
     if (!updated) co_return absent_or_unavailable(updated.answer(), not_found());
     if (!activate) co_await spread_token_version(s, updated->id, updated->token_version);
-    co_await audit(s, t->actor, *updated, activate ? "validate" : "deactivate",
-                   reason.value_or(""));
+    co_await audit(s, t->actor, *updated, activate ? "validate" : "deactivate", reason.value_or(""),
+                   std::string(client_address(req)));
     co_return validated(activate ? "User validated." : "User deactivated.", *updated);
 }
 
@@ -229,7 +232,8 @@ core::Task<Response> handle_user_reject(http::Request& req) {
         co_return http::detail_response(409, "Only pending users can be rejected.");
     if (!deleted) co_return absent_or_unavailable(deleted.answer(), not_found());
     co_await spread_user_removal(s, t->user.id);
-    co_await audit(s, t->actor, t->user, "reject", reason.value_or(""));
+    co_await audit(s, t->actor, t->user, "reject", reason.value_or(""),
+                   std::string(client_address(req)));
     Response r;
     r.status = 204;
     r.body_is_empty = true;

@@ -11,7 +11,7 @@ namespace authd::auth {
 template <class T>
 class [[nodiscard]] OrResponse {
   public:
-    OrResponse(T value) : value_(std::move(value)) {}                // NOLINT: implicit
+    OrResponse(T value) : value_(std::move(value)) {}                  // NOLINT: implicit
     OrResponse(http::Response answer) : answer_(std::move(answer)) {}  // NOLINT: implicit
 
     explicit operator bool() const { return value_.has_value(); }

@@ -11,6 +11,7 @@
 #include "auth/jwt.hpp"
 #include "auth/link_token.hpp"
 #include "auth/password_hasher.hpp"
+#include "auth/trusted_proxies.hpp"
 #include "auth/validation_cache.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/loop_group.hpp"
@@ -36,6 +37,9 @@ struct AuthSettings {
     int64_t login_failure_window = 15 * 60;
     uint32_t ip_max_failures = 100;
     int64_t ip_failure_window = 60;
+    // Peers allowed to name the client (AUTHD_TRUSTED_PROXIES), and the header they write.
+    TrustedProxies trusted_proxies;
+    ForwardedHeader forwarded_header = ForwardedHeader::x_forwarded_for;
 };
 
 struct Services {
@@ -54,7 +58,7 @@ struct Services {
     core::BlockingPool* hash_pool = nullptr;
     MailOutbox* outbox = nullptr;
     http::Metrics* metrics = nullptr;
-    const http::Router* router = nullptr;                // for /metrics
+    const http::Router* router = nullptr;                       // for /metrics
     std::vector<std::unique_ptr<authd::LoopContext>> contexts;  // one per loop, by loop index
 };
 

@@ -48,6 +48,12 @@ auth::AuthSettings auth_settings(const Config& c) {
     s.public_url = c.public_url;
     s.require_approval = c.require_approval;
     s.login_max_failures = static_cast<uint32_t>(c.login_max_failures);
+    s.ip_max_failures = static_cast<uint32_t>(c.login_ip_max_failures);
+    std::string error;  // already checked by load_config
+    s.trusted_proxies =
+        auth::TrustedProxies::parse(c.trusted_proxies, error).value_or(auth::TrustedProxies{});
+    s.forwarded_header = c.forwarded_header == "forwarded" ? auth::ForwardedHeader::forwarded
+                                                           : auth::ForwardedHeader::x_forwarded_for;
     return s;
 }
 

@@ -62,7 +62,8 @@ std::optional<std::string> ensure_superuser(store::Store& store, const std::stri
         u.is_active = true;
         u.email_verified = true;
         u.password_hash = password_hash;
-        store::Result<store::CreateUserResult> r = co_await store.create_user(std::move(u), nullptr);
+        store::Result<store::CreateUserResult> r =
+            co_await store.create_user(std::move(u), nullptr);
         if (r.refused() && r->email_taken)
             co_return std::optional<std::string>("a user with that email already exists");
         if (r.refused())  // created meanwhile by someone else
