@@ -35,6 +35,27 @@ Response login_gone() {
                                  "invalid_credentials");
 }
 
+// Sets last_login; a hash made with other Argon2 parameters than the configured ones is
+// replaced by one made with them (same password, no token revocation), unless the password
+// changed meanwhile. A full hashing pool just postpones the rehash to a later login.
+core::Task<store::Result<store::User>> record_login(Services& s, const store::User& user,
+                                                    std::string password) {
+    store::UserPatch patch;
+    patch.last_login_us = core::wall_micros();
+    if (s.hasher.needs_rehash(user.password_hash)) {
+        auto job = [&s, pw = std::move(password)] { return s.hasher.hash(pw); };
+        auto rehashed = co_await s.hash_pool->run(std::move(job));
+        if (rehashed && *rehashed) {
+            store::UserPatch upgrade = patch;
+            upgrade.password_hash = std::move(**rehashed);
+            upgrade.if_password_hash = user.password_hash;
+            store::Result<store::User> r = co_await s.store->update_user(user.id, upgrade);
+            if (!r.refused()) co_return r;
+        }
+    }
+    co_return co_await s.store->update_user(user.id, std::move(patch));
+}
+
 // The whole login flow; `access_key` is "access" (/auth/token/) or "token" (/api/auth/login/).
 core::Task<Response> login(http::Request& req, std::string_view access_key) {
     Services& s = services(req);
@@ -57,9 +78,8 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
     if (!attempt) co_return attempt.take_response();
     std::string hash = user ? user->password_hash : s.hasher.dummy_hash();
     // Named, not a temporary in the co_await: GCC 12 destroys such closures twice (double free).
-    auto verify = [&s, hash = std::move(hash), pw = std::move(*password)] {
-        return s.hasher.verify(hash, pw);
-    };
+    std::string plain = std::move(*password);  // kept for a rehash after a good login
+    auto verify = [&s, hash = std::move(hash), &plain] { return s.hasher.verify(hash, plain); };
     auto ok = co_await s.hash_pool->run(std::move(verify));
     if (!ok) {
         co_await login_undecided(s, *attempt);
@@ -73,9 +93,7 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
         co_return http::detail_response(403, "User account is disabled.", "account_inactive");
     }
     co_await login_succeeded(s, *attempt);
-    store::UserPatch patch;
-    patch.last_login_us = core::wall_micros();
-    store::Result<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
+    store::Result<store::User> updated = co_await record_login(s, *user, std::move(plain));
     if (updated.unavailable())
         co_return service_unavailable("The user store is unavailable, try again later.");
     if (!updated) co_return login_gone();  // deleted meanwhile

@@ -2,6 +2,7 @@
 // attempt reservation, throttle keys that follow the store's case folding, over-long names,
 // a deactivation that a verification link must not undo, reject racing validate, and
 // createsuperuser on an existing user. Each runs on both stores (see CMakeLists.txt).
+#include <filesystem>
 #include <latch>
 #include <string>
 #include <thread>
@@ -203,6 +204,34 @@ TEST_F(AccountAbuse, CreateSuperuserOnAnExistingClientFails) {
     auto t = tokens("nina", kPassword);
     ASSERT_TRUE(t);
     EXPECT_EQ(json_string(validate(t->access).body, "role"), "CLIENT");
+}
+
+// The stored hash of user `id`: from Redis, or from the embedded store's files (stopped).
+std::string stored_hashes(ServerProcess& server, int64_t id) {
+    if (RedisServer* redis = server.redis())
+        return redis->command({"HGET", "{authd}:user:" + std::to_string(id), "password_hash"})
+            .value_or("");
+    std::string all;
+    for (const auto& f : std::filesystem::directory_iterator(server.data_dir()))
+        all += read_file(f.path().string());
+    return all;
+}
+
+// Finding 7: after the Argon2 cost was raised, a good login stores a hash of the new cost.
+TEST_F(AccountAbuse, LoginRehashesWhenArgon2ParametersChanged) {
+    ASSERT_TRUE(start());  // m=1024, t=1
+    User omar = active_user("omar", "omar@example.com");
+    ASSERT_GT(omar.id, 0);
+    ASSERT_EQ(server_.stop(), 0);
+    ASSERT_TRUE(start({{"AUTHD_ARGON2_OPS", "3"}, {"AUTHD_ARGON2_MEMORY_KIB", "2048"}}));
+    EXPECT_EQ(login("omar", "Wrong-Password-1").status, 401);
+    if (server_.redis()) EXPECT_FALSE(contains(stored_hashes(server_, omar.id), "m=2048,t=3"));
+    EXPECT_EQ(login("omar", kPassword).status, 200);
+    EXPECT_EQ(login("omar", kPassword).status, 200) << "the new hash verifies";
+    ASSERT_EQ(server_.stop(), 0);
+    EXPECT_TRUE(contains(stored_hashes(server_, omar.id), "$argon2id$v=19$m=2048,t=3,p=1$"));
+    ASSERT_TRUE(start({{"AUTHD_ARGON2_OPS", "3"}, {"AUTHD_ARGON2_MEMORY_KIB", "2048"}}));
+    EXPECT_EQ(login("omar", kPassword).status, 200);
 }
 
 }  // namespace
