@@ -8,6 +8,7 @@
 #include "auth/login_throttle.hpp"
 #include "auth/services.hpp"
 #include "auth/token_service.hpp"
+#include "auth/username_text.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "http/field_errors.hpp"
@@ -70,8 +71,10 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
     // Looked up first: the throttle counts attempts under the user the store resolves the
     // name to. A name longer than any username is unknown without asking the store.
     store::Result<store::User> user = store::Answer::not_found;
-    if (username->size() <= 4 * kUsernameMaxLength)
+    if (username->size() <= 4 * kUsernameMaxLength) {
+        *username = normalize_username(*username);  // as stored: "ｊｏｈｎ" is "john"
         user = co_await s.store->find_user_by_username(*username);
+    }
     if (user.unavailable()) co_return service_unavailable();
     OrResponse<LoginAttempt> attempt =
         co_await reserve_login(s, user, *username, client_address(req));

@@ -8,6 +8,7 @@
 #include "auth/password_policy.hpp"
 #include "auth/roles.hpp"
 #include "auth/user_json.hpp"
+#include "auth/username_text.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "http/field_errors.hpp"
@@ -33,6 +34,7 @@ std::optional<Candidate> read_candidate(const http::BodyFields& fields, Registra
     Candidate c;
     bool full = kind != RegistrationKind::signup;
     auto username = r.string("username");
+    if (username) *username = normalize_username(*username);  // Django's normalize_username
     if (username) errors.add_all("username", validate_username(*username));
     auto email = r.string("email");
     if (email) errors.add_all("email", validate_email(*email));

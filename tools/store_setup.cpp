@@ -2,6 +2,7 @@
 #include "tools/store_setup.hpp"
 
 #include "auth/field_validators.hpp"
+#include "auth/username_text.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/run_blocking.hpp"
@@ -36,12 +37,14 @@ std::optional<std::string> configured_secret_key(const Config& config, std::stri
     return key;
 }
 
-std::optional<std::string> ensure_superuser(store::Store& store, const std::string& username,
+std::optional<std::string> ensure_superuser(store::Store& store, const std::string& typed_username,
                                             const std::string& email,
                                             const std::string& password_hash, bool strict) {
+    const std::string normalized = auth::normalize_username(typed_username);
+    const std::string& username = normalized;
     auto name_errors = auth::validate_username(username);
     if (username.empty() || !name_errors.empty())
-        return "invalid superuser username '" + username + "'";
+        return "invalid superuser username '" + typed_username + "'";
     if (!auth::validate_email(email).empty()) return "invalid superuser email '" + email + "'";
     auto work = [&]() -> core::Task<std::optional<std::string>> {
         store::Result<store::User> existing = co_await store.find_user_by_username(username);
