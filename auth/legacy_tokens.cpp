@@ -42,18 +42,16 @@ core::Task<RefreshOutcome> exchange_legacy_refresh(LoopContext& ctx, int64_t use
     RefreshOutcome out;
     auto sid = legacy_session_id(jti);
     if (!sid) co_return out;
-    std::optional<store::User> user = co_await s.store->find_user(user_id);
-    if (!user && store::last_call_failed()) {
+    store::Result<store::User> user = co_await s.store->find_user(user_id);
+    if (user.unavailable()) {
         out.status = RefreshStatus::store_unavailable;
         co_return out;
     }
     if (!user || !user->is_active || user->token_version != 0) co_return out;
     // The session outlives the legacy token, so its record keeps refusing a second use.
+    // (issue_tokens does not tell a used sid from a store that failed just now: both 401.)
     auto pair = co_await issue_tokens(s, *user, std::move(*sid), legacy_exp);
-    if (!pair) {
-        if (store::last_call_failed()) out.status = RefreshStatus::store_unavailable;
-        co_return out;
-    }
+    if (!pair) co_return out;
     core::log_info("auth", "legacy refresh token exchanged",
                    {{"user_id", std::to_string(user_id)}});
     out.status = RefreshStatus::ok;

@@ -11,9 +11,13 @@
 #include "core/task.hpp"
 #include "store/types.hpp"
 
+namespace authd {
+struct LoopContext;
+}
+
 namespace authd::auth {
 
-struct LoopContext;
+using authd::LoopContext;
 struct Services;
 enum class TokenCheck : uint8_t;
 struct RefreshOutcome;

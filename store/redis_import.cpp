@@ -6,9 +6,9 @@
 namespace authd::store {
 namespace {
 
-std::vector<ImportStatus> decode_import(const redisReply* r) {
+Result<std::vector<ImportStatus>> decode_import(const redisReply* r) {
     std::vector<ImportStatus> out;
-    if (r->type != REDIS_REPLY_ARRAY) return out;
+    if (r->type != REDIS_REPLY_ARRAY) return Answer::unavailable;
     out.reserve(r->elements);
     for (size_t i = 0; i < r->elements; ++i) {
         switch (reply_int_or(r->element[i], -1)) {
@@ -25,7 +25,7 @@ std::vector<ImportStatus> decode_import(const redisReply* r) {
                 out.push_back(ImportStatus::email_taken);
                 break;
             default:
-                out.push_back(ImportStatus::failed);
+                return Answer::unavailable;
         }
     }
     return out;
@@ -33,7 +33,7 @@ std::vector<ImportStatus> decode_import(const redisReply* r) {
 
 }  // namespace
 
-Task<std::vector<ImportStatus>> RedisStore::import_users(std::vector<User> users, bool dry_run) {
+Task<Result<std::vector<ImportStatus>>> RedisStore::import_users(std::vector<User> users, bool dry_run) {
     RedisArgs a = script_args(RedisScript::import_users, now_us());
     a.add(dry_run ? "1" : "0").add(static_cast<int64_t>(users.size()));
     for (const User& u : users) {
@@ -43,10 +43,9 @@ Task<std::vector<ImportStatus>> RedisStore::import_users(std::vector<User> users
         append_user_fields(a, u);
         a.add("created_at_us").add(u.created_at_us).add("updated_at_us").add(u.updated_at_us);
     }
-    std::vector<ImportStatus> failed(users.size(), ImportStatus::failed);
-    std::vector<ImportStatus> out = co_await script<std::vector<ImportStatus>>(
-        RedisScript::import_users, std::move(a), decode_import, failed);
-    if (out.size() != users.size()) co_return failed;
+    Result<std::vector<ImportStatus>> out = co_await script<std::vector<ImportStatus>>(
+        RedisScript::import_users, std::move(a), decode_import);
+    if (out && out->size() != users.size()) co_return Answer::unavailable;
     co_return out;
 }
 

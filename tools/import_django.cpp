@@ -98,7 +98,10 @@ core::Task<bool> flush(store::Store& s, std::vector<store::User>& batch, bool dr
     std::vector<store::User> users = std::move(batch);
     batch.clear();
     std::vector<store::User> copy = users;  // names for the skip report
-    std::vector<store::ImportStatus> st = co_await s.import_users(std::move(users), dry);
+    store::Result<std::vector<store::ImportStatus>> answer =
+        co_await s.import_users(std::move(users), dry);
+    if (!answer) co_return false;
+    const std::vector<store::ImportStatus>& st = *answer;
     for (size_t i = 0; i < st.size(); ++i) {
         if (st[i] == store::ImportStatus::failed) co_return false;
         if (st[i] == store::ImportStatus::imported) {

@@ -6,7 +6,7 @@ set -euo pipefail
 mode=${1:-build}
 build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev libsimdjson-dev libssl-dev
             libsodium-dev libhiredis-dev node-llhttp libgtest-dev libgmock-dev libbenchmark-dev
-            libcurl4-openssl-dev zlib1g-dev libargon2-dev libcrypt-dev)
+            libcurl4-openssl-dev zlib1g-dev libicu-dev libargon2-dev libcrypt-dev)
 test_pkgs=(redis-server python3-aiosmtpd curl python3-django python3-bcrypt python3-argon2 python3-jwt)
 bench_pkgs=(wrk nginx-light)
 

@@ -3,6 +3,7 @@
 
 #include "auth/field_validators.hpp"
 #include "auth/token_service.hpp"
+#include "auth/username_text.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/run_blocking.hpp"
@@ -37,15 +38,27 @@ std::optional<std::string> configured_secret_key(const Config& config, std::stri
     return key;
 }
 
-std::optional<std::string> ensure_superuser(store::Store& store, const std::string& username,
+std::optional<std::string> ensure_superuser(store::Store& store, const std::string& typed_username,
                                             const std::string& email,
-                                            const std::string& password_hash) {
+                                            const std::string& password_hash, bool strict) {
+    const std::string normalized = auth::normalize_username(typed_username);
+    const std::string& username = normalized;
     auto name_errors = auth::validate_username(username);
     if (username.empty() || !name_errors.empty())
-        return "invalid superuser username '" + username + "'";
+        return "invalid superuser username '" + typed_username + "'";
     if (!auth::validate_email(email).empty()) return "invalid superuser email '" + email + "'";
     auto work = [&]() -> core::Task<std::optional<std::string>> {
-        if (co_await store.find_user_by_username(username)) co_return std::optional<std::string>{};
+        store::Result<store::User> existing = co_await store.find_user_by_username(username);
+        if (existing.unavailable())
+            co_return std::optional<std::string>("the store did not answer; nothing was changed");
+        if (existing && existing->role == store::Role::super_user)
+            co_return std::optional<std::string>{};
+        if (existing) {
+            if (!strict) co_return std::optional<std::string>{};
+            co_return std::optional<std::string>(
+                "a user named '" + existing->username +
+                "' already exists and is not a superuser; nothing was changed");
+        }
         store::User u;
         u.username = username;
         u.email = auth::normalize_email(email);
@@ -54,13 +67,16 @@ std::optional<std::string> ensure_superuser(store::Store& store, const std::stri
         u.email_verified = true;
         u.password_hash = password_hash;
         u.token_version = auth::first_token_version;
-        store::CreateUserResult r = co_await store.create_user(std::move(u), nullptr);
-        if (r.username_taken) co_return std::optional<std::string>{};
-        if (r.email_taken)
+        store::Result<store::CreateUserResult> r =
+            co_await store.create_user(std::move(u), nullptr);
+        if (r.refused() && r->email_taken)
             co_return std::optional<std::string>("a user with that email already exists");
-        if (!r.user) co_return std::optional<std::string>("the store could not save the superuser");
+        if (r.refused())  // created meanwhile by someone else
+            co_return std::optional<std::string>("a user with that username already exists");
+        if (!r || !r->user)
+            co_return std::optional<std::string>("the store could not save the superuser");
         core::log_info("admin", "superuser created",
-                       {{"username", username}, {"user_id", std::to_string(r.user->id)}});
+                       {{"username", username}, {"user_id", std::to_string(r->user->id)}});
         co_return std::optional<std::string>{};
     };
     std::string error;
@@ -77,12 +93,12 @@ std::unique_ptr<auth::LegacyTokens> load_legacy_tokens(store::Store& store,
         store::UserQuery q;
         q.limit = 5000;
         for (q.offset = 0;; q.offset += q.limit) {
-            store::UserPage page = co_await store.list_users(q);
-            if (store::last_call_failed()) co_return false;
-            for (const store::User& u : page.items) {
+            store::Result<store::UserPage> page = co_await store.list_users(q);
+            if (!page) co_return false;
+            for (const store::User& u : page->items) {
                 if (u.token_version == 0) legacy->add(u.id, {u.username, u.role});
             }
-            if (page.items.size() < q.limit) co_return true;
+            if (page->items.size() < q.limit) co_return true;
         }
     };
     auto ok = core::run_blocking(work(), error);
