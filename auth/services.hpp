@@ -60,7 +60,7 @@ struct Services {
     core::BlockingPool* hash_pool = nullptr;
     MailOutbox* outbox = nullptr;
     http::Metrics* metrics = nullptr;
-    const http::Router* router = nullptr;                       // for /metrics
+    const http::Router* router = nullptr;  // for /metrics
     std::unique_ptr<LegacyTokens> legacy;  // AUTHD_LEGACY_SIMPLEJWT_KEY set; built before the loops
     std::vector<std::unique_ptr<authd::LoopContext>> contexts;  // one per loop, by loop index
 };

@@ -2,12 +2,14 @@
 # Writes a synthetic `manage.py dumpdata` file of N users of the seed's custom user model,
 # streaming (constant memory). Every user shares one pbkdf2_sha256 hash of "Bench-pw-1"
 # (made once with hashlib, Django's format). --inactive: every user pending; --with-admin: one
-# more, active superuser "admin" (same password). Usage: gen_django_dump.py N OUT [flags]
+# more, active superuser "admin" (same password); --iterations=K: the pbkdf2 count (1000).
+# Usage: gen_django_dump.py N OUT [flags]
 import base64, hashlib, json, sys
 
 n, out = int(sys.argv[1]), sys.argv[2]
 inactive = "--inactive" in sys.argv
-salt, iters = "benchsaltbenchsalt", 1000
+salt = "benchsaltbenchsalt"
+iters = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--iterations=")), 1000))
 h = base64.b64encode(hashlib.pbkdf2_hmac("sha256", b"Bench-pw-1", salt.encode(), iters)).decode()
 password = "pbkdf2_sha256$%d$%s$%s" % (iters, salt, h)
 with open(out, "w") as f:

@@ -33,7 +33,8 @@ Result<std::vector<ImportStatus>> decode_import(const redisReply* r) {
 
 }  // namespace
 
-Task<Result<std::vector<ImportStatus>>> RedisStore::import_users(std::vector<User> users, bool dry_run) {
+Task<Result<std::vector<ImportStatus>>> RedisStore::import_users(std::vector<User> users,
+                                                                 bool dry_run) {
     RedisArgs a = script_args(RedisScript::import_users, now_us());
     a.add(dry_run ? "1" : "0").add(static_cast<int64_t>(users.size()));
     for (const User& u : users) {
