@@ -29,10 +29,11 @@ std::string key(std::string_view kind, int64_t id) {
 
 const char* script_name(RedisScript s) {
     static const char* const names[] = {
-        "reserve_user",     "create_user",    "update_user",    "delete_user",    "lookup_user",
-        "list_users",       "create_session", "rotate_refresh", "revoke_session", "record_failure",
-        "append_audit",     "enqueue_mail",   "due_mail",       "remove_mail",    "retry_mail",
-        "validation_state", "text_sync",      "get_users",      "release_leases", "release_attempt"};
+        "reserve_user",   "create_user",    "update_user",    "delete_user",
+        "lookup_user",    "list_users",     "create_session", "rotate_refresh",
+        "revoke_session", "record_failure", "append_audit",   "enqueue_mail",
+        "due_mail",       "remove_mail",    "retry_mail",     "validation_state",
+        "text_sync",      "get_users",      "release_leases", "release_attempt"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(RedisScript::count));
     return names[static_cast<size_t>(s)];
 }
@@ -46,7 +47,8 @@ Result<User> decode_user_reply(const redisReply* r) {
 }
 // update_user: the user's hash, 0 (no such user) or 1 (a precondition did not hold).
 Result<User> decode_updated_user(const redisReply* r) {
-    if (r->type == REDIS_REPLY_INTEGER) return r->integer == 0 ? Answer::not_found : Answer::refused;
+    if (r->type == REDIS_REPLY_INTEGER)
+        return r->integer == 0 ? Answer::not_found : Answer::refused;
     return decode_user_reply(r);
 }
 // 1: done, 0: no such thing, 2: refused.
@@ -224,6 +226,10 @@ bool RedisStore::subscribed() const {
     return subscriber_ && subscriber_->subscribed();
 }
 
+bool RedisStore::feed_stale() const {
+    return subscriber_ && subscriber_->down_for() > options_.feed_grace;
+}
+
 void RedisStore::append_metrics(std::string& out) const {
     auto metric = [&out](const char* name, const char* type, const char* help, uint64_t v) {
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
@@ -233,6 +239,12 @@ void RedisStore::append_metrics(std::string& out) const {
     metric("authd_store_redis_subscribed", "gauge",
            "1 while the change subscription (other instances' revocations) is up.",
            subscribed() ? 1 : 0);
+    metric("authd_store_redis_feed_stale", "gauge",
+           "1 while the change subscription has been down longer than the grace (readyz 503).",
+           feed_stale() ? 1 : 0);
+    metric("authd_store_redis_feed_down_ms", "gauge",
+           "How long the change subscription has been down, in ms (0 while up).",
+           subscriber_ ? static_cast<uint64_t>(subscriber_->down_for().count()) : 0);
     metric("authd_store_redis_data_lost", "gauge",
            "1 when Redis no longer holds this store's data (writes refused).", data_lost() ? 1 : 0);
     metric("authd_store_redis_resyncs_total", "counter",
@@ -496,8 +508,7 @@ Task<Done> RedisStore::create_session(Session s) {
 }
 
 Task<Result<RotateResult>> RedisStore::rotate_refresh(std::string sid, std::string presented_jti,
-                                                      std::string new_jti,
-                                                      int64_t new_expires_at) {
+                                                      std::string new_jti, int64_t new_expires_at) {
     RedisArgs a = script_args(RedisScript::rotate_refresh, now_us());
     a.add(sid).add(presented_jti).add(new_jti).add(new_expires_at);
     co_return co_await script<RotateResult>(RedisScript::rotate_refresh, std::move(a),
@@ -649,7 +660,8 @@ Task<Done> RedisStore::ping() {
     Result<std::string> epoch = co_await command<std::string>(std::move(a), decode_epoch);
     if (!epoch) co_return Answer::unavailable;
     note_data_lost(*epoch != epoch_);
-    co_return *epoch == epoch_ ? Done{} : Done{Answer::unavailable};
+    if (*epoch != epoch_ || feed_stale()) co_return Answer::unavailable;
+    co_return Done{};
 }
 
 }  // namespace authd::store
