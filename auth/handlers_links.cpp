@@ -1,6 +1,7 @@
 // Signup and the mailed-link flows of /auth/: email verification, password reset request,
 // and the reset form (GET shows it, POST applies it — form or JSON).
 #include "auth/authenticate.hpp"
+#include "auth/client_address.hpp"
 #include "auth/field_validators.hpp"
 #include "auth/handlers_v1.hpp"
 #include "auth/html_pages.hpp"
@@ -89,7 +90,20 @@ core::Task<Response> handle_reset_password(http::Request& req) {
     if (!errors.empty()) co_return errors.to_response();
     store::Result<store::User> user = co_await s.store->find_user_by_email(normalize_email(*email));
     if (user.unavailable()) co_return service_unavailable();
+    // At most reset_mails_per_hour mails per account: beyond it the answer is the same 200
+    // (nothing revealed), no mail is queued and the log says so.
+    bool allowed = false;
     if (user && user->is_active) {
+        store::Result<store::LoginFailures> quota = co_await s.store->reserve_login_attempt(
+            "reset:" + std::to_string(user->id), s.settings.reset_mails_per_hour, 3600);
+        if (quota.unavailable()) co_return service_unavailable();
+        allowed = quota.ok();
+        if (!allowed)
+            core::log_warn("auth", "reset mail limit reached; no mail sent",
+                           {{"user_id", std::to_string(user->id)},
+                            {"client", std::string(client_address(req))}});
+    }
+    if (allowed) {
         std::string token = s.links.make(LinkPurpose::reset_password, user->id,
                                          reset_link_state(*user), core::wall_seconds());
         std::string link = s.settings.public_url + "/auth/password_reset_confirm/" +

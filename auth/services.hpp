@@ -37,6 +37,7 @@ struct AuthSettings {
     uint32_t login_max_failures = 10;
     int64_t login_failure_window = 15 * 60;
     uint32_t ip_max_failures = 100;
+    uint32_t reset_mails_per_hour = 5;  // password-reset mails per account per hour
     int64_t ip_failure_window = 60;
     size_t list_max = 10000;  // AUTHD_LIST_MAX: most list items without an explicit limit
     // Peers allowed to name the client (AUTHD_TRUSTED_PROXIES), and the header they write.

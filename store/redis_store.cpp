@@ -9,6 +9,7 @@
 #include "store/redis_call.hpp"
 #include "store/redis_codec.hpp"
 #include "store/redis_connection.hpp"
+#include "store/redis_replies.hpp"
 #include "store/redis_search_cache.hpp"
 #include "store/redis_subscriber.hpp"
 
@@ -32,165 +33,10 @@ const char* script_name(RedisScript s) {
         "reserve_user",     "create_user",    "update_user",    "delete_user",    "lookup_user",
         "list_users",       "create_session", "rotate_refresh", "revoke_session", "record_failure",
         "append_audit",     "enqueue_mail",   "due_mail",       "remove_mail",    "retry_mail",
-        "validation_state", "text_sync",      "get_users",      "release_leases", "release_attempt",  "import_users"};
+        "validation_state", "text_sync",      "get_users",      "release_leases", "release_attempt",
+        "import_users"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(RedisScript::count));
     return names[static_cast<size_t>(s)];
-}
-
-// ---- reply decoders (each gets a non-null, non-error reply) ---------------------------------
-
-Result<User> decode_user_reply(const redisReply* r) {
-    std::optional<User> u = decode_user(r);
-    if (!u) return Answer::not_found;
-    return std::move(*u);
-}
-// update_user: the user's hash, 0 (no such user) or 1 (a precondition did not hold).
-Result<User> decode_updated_user(const redisReply* r) {
-    if (r->type == REDIS_REPLY_INTEGER) return r->integer == 0 ? Answer::not_found : Answer::refused;
-    return decode_user_reply(r);
-}
-// 1: done, 0: no such thing, 2: refused.
-Done decode_done(const redisReply* r) {
-    switch (reply_int_or(r, 0)) {
-        case 1:
-            return {};
-        case 2:
-            return Answer::refused;
-        default:
-            return Answer::not_found;
-    }
-}
-Done decode_refusable(const redisReply* r) {
-    return reply_int_or(r, 0) == 1 ? Done{} : Done{Answer::refused};
-}
-Result<int64_t> decode_int(const redisReply* r) {
-    return reply_int_or(r, 0);
-}
-Result<size_t> decode_size(const redisReply* r) {
-    return static_cast<size_t>(std::max<int64_t>(reply_int_or(r, 0), 0));
-}
-Done decode_any(const redisReply*) {
-    return {};
-}
-
-struct CreateReply {
-    int64_t id = 0;
-    bool username_taken = false, email_taken = false;
-};
-Result<CreateReply> decode_create(const redisReply* r) {
-    if (reply_element(r, 2) == nullptr) return Answer::unavailable;  // not the script's shape
-    CreateReply c;
-    c.id = reply_int_or(reply_element(r, 0), 0);
-    c.username_taken = reply_int_or(reply_element(r, 1), 0) == 1;
-    c.email_taken = reply_int_or(reply_element(r, 2), 0) == 1;
-    return c;
-}
-
-Result<RotateResult> decode_rotate(const redisReply* r) {
-    RotateResult out;
-    switch (reply_int_or(reply_element(r, 0), 3)) {
-        case 0:
-            out.status = RotateStatus::rotated;
-            break;
-        case 1:
-            out.status = RotateStatus::reused;
-            break;
-        case 2:
-            out.status = RotateStatus::revoked;
-            break;
-        default:
-            return Answer::not_found;
-    }
-    out.user_id = reply_int_or(reply_element(r, 1), 0);
-    out.expires_at = reply_int_or(reply_element(r, 2), 0);
-    return out;
-}
-
-Result<RevokeResult> decode_revoke(const redisReply* r) {
-    RevokeResult out;
-    out.existed = reply_int_or(reply_element(r, 0), 0) == 1;
-    if (!out.existed) return Answer::not_found;
-    out.user_id = reply_int_or(reply_element(r, 1), 0);
-    out.expires_at = reply_int_or(reply_element(r, 2), 0);
-    return out;
-}
-
-struct FailureWindow {
-    int64_t count = 0;
-    int64_t ends_us = 0;
-    bool reserved = false;
-};
-Result<FailureWindow> decode_failures(const redisReply* r) {
-    return FailureWindow{reply_int_or(reply_element(r, 0), 0), reply_int_or(reply_element(r, 1), 0),
-                         reply_int_or(reply_element(r, 2), 0) == 1};
-}
-LoginFailures failures_at(const FailureWindow& w, int64_t now) {
-    if (w.count <= 0 || w.ends_us <= now) return LoginFailures{};
-    return LoginFailures{static_cast<uint32_t>(w.count),
-                         std::max<int64_t>((w.ends_us - now + 999999) / 1000000, 0)};
-}
-
-Result<UserPage> decode_page(const redisReply* r) {
-    UserPage page;
-    page.total = static_cast<size_t>(std::max<int64_t>(reply_int_or(reply_element(r, 0), 0), 0));
-    for (size_t i = 1; reply_element(r, i); ++i) {
-        if (auto u = decode_user(reply_element(r, i))) page.items.push_back(std::move(*u));
-    }
-    return page;
-}
-
-Result<std::vector<User>> decode_users(const redisReply* r) {
-    std::vector<User> out;
-    for (size_t i = 0; reply_element(r, i); ++i) {
-        if (auto u = decode_user(reply_element(r, i)))
-            out.push_back(std::move(*u));  // {}: deleted meanwhile
-    }
-    return out;
-}
-
-Result<std::vector<AuditRecord>> decode_audits(const redisReply* r) {
-    std::vector<AuditRecord> out;
-    for (size_t i = 0; reply_element(r, i); ++i) {
-        if (auto a = decode_audit(reply_view(reply_element(r, i)))) out.push_back(std::move(*a));
-    }
-    return out;
-}
-
-Result<std::vector<OutboxMail>> decode_mails(const redisReply* r) {
-    std::vector<OutboxMail> out;
-    for (size_t i = 0; reply_element(r, i); ++i) {
-        if (auto m = decode_mail(reply_element(r, i))) out.push_back(std::move(*m));
-    }
-    return out;
-}
-
-Result<ValidationState> decode_state(const redisReply* r) {
-    const redisReply* versions = reply_element(r, 0);
-    const redisReply* revoked = reply_element(r, 1);
-    if (!versions || !revoked) return Answer::unavailable;
-    ValidationState v;
-    v.token_versions.reserve(versions->elements / 2);
-    for (size_t i = 0; i + 1 < versions->elements; i += 2) {
-        v.token_versions.emplace_back(
-            reply_int_or(versions->element[i], 0),
-            static_cast<uint32_t>(reply_int_or(versions->element[i + 1], 0)));
-    }
-    std::sort(v.token_versions.begin(), v.token_versions.end());
-    for (size_t i = 0; i + 1 < revoked->elements; i += 2) {
-        v.revoked_sessions.emplace_back(std::string(reply_view(revoked->element[i])),
-                                        reply_int_or(revoked->element[i + 1], 0));
-    }
-    return v;
-}
-
-Result<std::string> decode_epoch(const redisReply* r) {
-    return std::string(reply_view(r));  // empty: the key is gone
-}
-
-Result<RedisTextSync> decode_sync(const redisReply* r) {
-    RedisTextSync t = decode_text_sync(r);
-    if (!t.ok) return Answer::unavailable;
-    return t;
 }
 
 }  // namespace
@@ -224,6 +70,10 @@ bool RedisStore::subscribed() const {
     return subscriber_ && subscriber_->subscribed();
 }
 
+bool RedisStore::feed_stale() const {
+    return subscriber_ && subscriber_->down_for() > options_.feed_grace;
+}
+
 void RedisStore::append_metrics(std::string& out) const {
     auto metric = [&out](const char* name, const char* type, const char* help, uint64_t v) {
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
@@ -233,6 +83,12 @@ void RedisStore::append_metrics(std::string& out) const {
     metric("authd_store_redis_subscribed", "gauge",
            "1 while the change subscription (other instances' revocations) is up.",
            subscribed() ? 1 : 0);
+    metric("authd_store_redis_feed_stale", "gauge",
+           "1 while the change subscription has been down longer than the grace (readyz 503).",
+           feed_stale() ? 1 : 0);
+    metric("authd_store_redis_feed_down_ms", "gauge",
+           "How long the change subscription has been down, in ms (0 while up).",
+           subscriber_ ? static_cast<uint64_t>(subscriber_->down_for().count()) : 0);
     metric("authd_store_redis_data_lost", "gauge",
            "1 when Redis no longer holds this store's data (writes refused).", data_lost() ? 1 : 0);
     metric("authd_store_redis_resyncs_total", "counter",
@@ -496,8 +352,7 @@ Task<Done> RedisStore::create_session(Session s) {
 }
 
 Task<Result<RotateResult>> RedisStore::rotate_refresh(std::string sid, std::string presented_jti,
-                                                      std::string new_jti,
-                                                      int64_t new_expires_at) {
+                                                      std::string new_jti, int64_t new_expires_at) {
     RedisArgs a = script_args(RedisScript::rotate_refresh, now_us());
     a.add(sid).add(presented_jti).add(new_jti).add(new_expires_at);
     co_return co_await script<RotateResult>(RedisScript::rotate_refresh, std::move(a),
@@ -649,7 +504,8 @@ Task<Done> RedisStore::ping() {
     Result<std::string> epoch = co_await command<std::string>(std::move(a), decode_epoch);
     if (!epoch) co_return Answer::unavailable;
     note_data_lost(*epoch != epoch_);
-    co_return *epoch == epoch_ ? Done{} : Done{Answer::unavailable};
+    if (*epoch != epoch_ || feed_stale()) co_return Answer::unavailable;
+    co_return Done{};
 }
 
 }  // namespace authd::store

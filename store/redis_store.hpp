@@ -56,6 +56,9 @@ struct RedisStoreOptions {
     core::Millis mail_lease{60000};
     // How often the subscriber releases what stopped instances held (release_dead_leases).
     core::Millis housekeeping_period{5000};
+    // A change subscription down longer than this makes ping() (GET /readyz) answer
+    // unavailable: this instance may be missing other instances' revocations.
+    core::Millis feed_grace{2000};
 };
 
 class RedisStore final : public Store {
@@ -118,6 +121,8 @@ class RedisStore final : public Store {
     // Whether the last look found Redis without this store's data (see above).
     bool data_lost() const { return data_lost_.load(std::memory_order_relaxed); }
     bool subscribed() const;
+    // The change subscription has been down longer than options.feed_grace.
+    bool feed_stale() const;
     const std::string& origin() const { return origin_; }
 
   private:

@@ -169,6 +169,8 @@ const std::map<std::string, Setter>& settings() {
          }},
         {"AUTHD_LOGIN_IP_MAX_FAILURES",
          int_setting("AUTHD_LOGIN_IP_MAX_FAILURES", &Config::login_ip_max_failures, 1, 1000000)},
+        {"AUTHD_RESET_MAILS_PER_HOUR",
+         int_setting("AUTHD_RESET_MAILS_PER_HOUR", &Config::reset_mails_per_hour, 1, 1000000)},
         {"AUTHD_LOGIN_MAX_FAILURES",
          int_setting("AUTHD_LOGIN_MAX_FAILURES", &Config::login_max_failures, 1, 1000000)},
         {"AUTHD_HASH_THREADS", int_setting("AUTHD_HASH_THREADS", &Config::hash_threads, 0, 256)},

@@ -28,6 +28,7 @@ struct Config {
     int64_t idle_timeout = 60;
     int64_t login_max_failures = 10;
     int64_t login_ip_max_failures = 100;  // failed logins per client address per minute
+    int64_t reset_mails_per_hour = 5;     // password-reset mails per account per hour
     std::string trusted_proxies;          // CIDRs, comma-separated; empty: none
     std::string forwarded_header = "x-forwarded-for";  // or "forwarded" (RFC 7239)
     int64_t hash_threads = 0;                          // 0: half the loops, at least one

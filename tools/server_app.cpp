@@ -50,6 +50,7 @@ auth::AuthSettings auth_settings(const Config& c) {
     s.login_max_failures = static_cast<uint32_t>(c.login_max_failures);
     s.list_max = static_cast<size_t>(c.list_max);
     s.ip_max_failures = static_cast<uint32_t>(c.login_ip_max_failures);
+    s.reset_mails_per_hour = static_cast<uint32_t>(c.reset_mails_per_hour);
     std::string error;  // already checked by load_config
     s.trusted_proxies =
         auth::TrustedProxies::parse(c.trusted_proxies, error).value_or(auth::TrustedProxies{});

@@ -234,5 +234,18 @@ TEST_F(AccountAbuse, LoginRehashesWhenArgon2ParametersChanged) {
     EXPECT_EQ(login("omar", kPassword).status, 200);
 }
 
+// Finding 6 (in part): reset mails per account are limited; the answer never changes.
+TEST_F(AccountAbuse, ResetMailsPerAccountAreLimited) {
+    ASSERT_TRUE(start({{"AUTHD_RESET_MAILS_PER_HOUR", "2"}}));
+    User pia = active_user("pia", "pia@example.com");
+    ASSERT_GT(pia.id, 0);
+    for (int i = 0; i < 5; ++i)
+        expect_detail(request_reset("pia@example.com"), 200, kResetRequested);
+    ASSERT_FALSE(wait_mail_to("pia@example.com", 3).empty()) << "verification + two resets";
+    User quinn = active_user("quinn", "quinn@example.com");  // a later mail as a barrier
+    ASSERT_GT(quinn.id, 0);
+    EXPECT_EQ(mails_to("pia@example.com").size(), 3u) << "the other three were not sent";
+}
+
 }  // namespace
 }  // namespace authd::test::v1
