@@ -59,20 +59,17 @@ void Connection::start() {
 }
 
 void Connection::arm_recv() {
-    io_uring_sqe* s = server_.loop().sqe_for(&recv_completion_);
-    io_uring_prep_recv_multishot(s, fd_, nullptr, 0, 0);
-    s->flags |= IOSQE_BUFFER_SELECT;
-    s->buf_group = server_.buffers().group_id();
+    server_.loop().recv(fd_, server_.buffers(), &recv_completion_);
     recv_armed_ = true;
 }
 
 void Connection::on_recv(core::Completion* c, int32_t res, uint32_t flags) {
     auto* self = static_cast<Connection*>(c->owner);
-    bool more = flags & IORING_CQE_F_MORE;
+    bool more = core::completion_more(flags);
     if (!more) self->recv_armed_ = false;
     if (res > 0) {
-        assert(flags & IORING_CQE_F_BUFFER);
-        auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+        assert(flags & core::op_has_buffer);
+        uint16_t bid = core::completion_buffer(flags);
         std::string_view data(self->server_.buffers().buffer(bid), static_cast<size_t>(res));
         if (self->closing_ || self->reading_stopped_) {
             // discard: closing, or lingering after an error response
@@ -312,9 +309,8 @@ void Connection::flush() {
 }
 
 void Connection::submit_send() {
-    io_uring_sqe* s = server_.loop().sqe_for(&send_completion_);
-    io_uring_prep_send(s, fd_, sending_.data() + send_offset_, sending_.size() - send_offset_,
-                       MSG_NOSIGNAL);
+    server_.loop().send(fd_, sending_.data() + send_offset_, sending_.size() - send_offset_,
+                        &send_completion_);
     send_in_flight_ = true;
 }
 
@@ -377,12 +373,8 @@ void Connection::begin_close() {
     if (closing_) return;
     closing_ = true;
     clear_timeout();
-    ::shutdown(fd_, SHUT_RDWR);
-    if (recv_armed_) {
-        io_uring_sqe* s = server_.loop().sqe();
-        io_uring_prep_cancel(s, &recv_completion_, 0);
-        io_uring_sqe_set_data(s, nullptr);
-    }
+    server_.loop().shutdown(fd_);
+    if (recv_armed_) server_.loop().cancel(fd_, &recv_completion_);
 }
 
 void Connection::maybe_finish_close() {

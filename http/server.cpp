@@ -63,7 +63,7 @@ LoopServer::~LoopServer() {
 }
 
 bool LoopServer::start(std::string& error) {
-    if (!buffers_.init(loop_.ring(), 0, config_.recv_buffers, config_.recv_buffer_size, error))
+    if (!buffers_.init(loop_, 0, config_.recv_buffers, config_.recv_buffer_size, error))
         return false;
     listen_fd_ = open_listener(config_.host, config_.port, error);
     if (listen_fd_ < 0) return false;
@@ -73,14 +73,13 @@ bool LoopServer::start(std::string& error) {
 }
 
 void LoopServer::arm_accept() {
-    io_uring_sqe* s = loop_.sqe_for(&accept_completion_);
-    io_uring_prep_multishot_accept(s, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    loop_.accept(listen_fd_, &accept_completion_);
     accept_armed_ = true;
 }
 
 void LoopServer::on_accept(core::Completion* c, int32_t res, uint32_t flags) {
     auto* self = static_cast<LoopServer*>(c->owner);
-    if (!(flags & IORING_CQE_F_MORE)) self->accept_armed_ = false;
+    if (!core::completion_more(flags)) self->accept_armed_ = false;
     if (res >= 0) {
         if (self->shutting_down_ || self->connections_.size() >= self->config_.max_connections) {
             close(res);
@@ -159,9 +158,7 @@ void LoopServer::begin_shutdown(core::UniqueFunction<void()> drained) {
     shutting_down_ = true;
     drained_ = std::move(drained);
     if (accept_armed_) {
-        io_uring_sqe* s = loop_.sqe();
-        io_uring_prep_cancel(s, &accept_completion_, 0);
-        io_uring_sqe_set_data(s, nullptr);
+        loop_.cancel(listen_fd_, &accept_completion_);
     } else if (listen_fd_ >= 0) {
         close(listen_fd_);
         listen_fd_ = -1;
