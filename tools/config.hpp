@@ -32,6 +32,7 @@ struct Config {
     int64_t argon2_ops = 2;    // OWASP minimum: t=2, 19 MiB
     int64_t argon2_memory_kib = 19 * 1024;
     std::string log_level = "info";
+    std::string io = "auto";  // auto | io_uring | epoll: the loops' kernel interface
     // createsuperuser
     std::string cli_username, cli_email;
 };

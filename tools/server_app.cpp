@@ -138,6 +138,13 @@ int run_server(const Config& config) {
     services.metrics = &metrics;
     services.router = &router;
     metrics.add_source([&store](std::string& out) { store->append_metrics(out); });
+    metrics.add_source([](std::string& out) {
+        out +=
+            "# HELP authd_io_backend The kernel interface the loops run on.\n"
+            "# TYPE authd_io_backend gauge\nauthd_io_backend{backend=\"";
+        out += core::backend_name(core::Loop::default_backend());
+        out += "\"} 1\n";
+    });
     metrics.add_source([&hash_pool](std::string& out) {
         out +=
             "# HELP authd_hash_pool_queued Password-hashing jobs waiting for a worker.\n"
