@@ -117,7 +117,7 @@ void EpollIo::do_recv(int fd, Slot& s) {
         }
         auto bid = static_cast<uint16_t>(id);
         size_t size = s.buffers->buffer_size();
-        ssize_t n = ::recv(fd, s.buffers->buffer(bid), size, 0);
+        ssize_t n = ::recv(fd, s.buffers->buffer(bid), size, MSG_DONTWAIT);
         if (n > 0) {
             complete(s.recv, static_cast<int32_t>(n),
                      op_more | op_has_buffer | (uint32_t{bid} << op_buffer_shift));
@@ -144,7 +144,7 @@ void EpollIo::do_recv(int fd, Slot& s) {
 
 void EpollIo::do_send(int fd, Slot& s) {
     for (;;) {
-        ssize_t n = ::send(fd, s.send_data, s.send_len, MSG_NOSIGNAL);
+        ssize_t n = ::send(fd, s.send_data, s.send_len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             s.writable = false;  // EPOLLOUT's edge resumes it

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 mode=${1:-build}
-build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev libsimdjson-dev libssl-dev
+build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev libseccomp-dev libsimdjson-dev libssl-dev
             libsodium-dev libhiredis-dev node-llhttp libgtest-dev libgmock-dev libbenchmark-dev
             libcurl4-openssl-dev zlib1g-dev)
 test_pkgs=(redis-server python3-aiosmtpd curl)
