@@ -139,6 +139,7 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_HEADER_TIMEOUT",
          int_setting("AUTHD_HEADER_TIMEOUT", &Config::header_timeout, 1, 3600)},
         {"AUTHD_IDLE_TIMEOUT", int_setting("AUTHD_IDLE_TIMEOUT", &Config::idle_timeout, 1, 86400)},
+        {"AUTHD_SEND_TIMEOUT", int_setting("AUTHD_SEND_TIMEOUT", &Config::send_timeout, 1, 3600)},
         {"AUTHD_LOGIN_MAX_FAILURES",
          int_setting("AUTHD_LOGIN_MAX_FAILURES", &Config::login_max_failures, 1, 1000000)},
         {"AUTHD_HASH_THREADS", int_setting("AUTHD_HASH_THREADS", &Config::hash_threads, 0, 256)},

@@ -26,6 +26,7 @@ struct Config {
     std::string superuser_username, superuser_email, superuser_password;
     int64_t header_timeout = 10;
     int64_t idle_timeout = 60;
+    int64_t send_timeout = 30;  // a client reading none of its answers this long is closed
     int64_t login_max_failures = 10;
     int64_t hash_threads = 0;  // 0: half the loops, at least one
     int64_t hash_queue = 64;   // queued hashing jobs beyond which logins get 503 (~1 s of work)
