@@ -266,7 +266,7 @@ void Exchange::write_error(int status) {
     input_stopped_ = true;
     close_after_send_ = true;
     pending_in_.clear();
-    head_only_ = request_ && parser_.head_complete() && request_->method == Method::head;
+    head_only_ = parser_.head_request();
     write_response(res, metric_routes);
 }
 
