@@ -84,8 +84,16 @@ void EpollIo::recv(int fd, BufferRing& buffers, Completion* c) {
     Slot& s = slot(fd);
     s.recv = c;
     s.buffers = &buffers;
-    register_edge(fd, s);  // a fresh socket's queued bytes are reported by the ADD
-    if (s.readable) retry_later(fd, s);
+    bool fresh = !s.registered;
+    register_edge(fd, s);
+    if (fresh) {
+        // A new connection's request usually arrived with it: read it now rather than a turn
+        // later (one EAGAIN recv when it did not).
+        s.readable = true;
+        do_recv(fd, s);
+    } else if (s.readable) {
+        retry_later(fd, s);
+    }
 }
 
 void EpollIo::send(int fd, const char* data, size_t len, Completion* c) {

@@ -87,6 +87,7 @@ class EpollIo {
     void do_send(int fd, Slot& s);
     void retry_later(int fd, Slot& s);
     void run_retries();
+    void deliver();
 
     static constexpr uint64_t wake_tag = ~uint64_t{0};
     static constexpr int max_events = 256;
@@ -99,6 +100,7 @@ class EpollIo {
     std::vector<Retry> retrying_;
     int wake_fd_ = -1;
     Completion* wake_ = nullptr;
+    bool wake_seen_ = false;  // the eventfd fired in this batch: complete wake_ after the I/O
     epoll_event events_[max_events];
 };
 

@@ -27,6 +27,19 @@ void EpollIo::turn(Millis wait, MonoTime& now) {
     now = mono_now();
     for (int i = 0; i < n; ++i) on_event(events_[i].data.u64, events_[i].events);
     run_retries();
+    deliver();
+    // Results the callbacks' own operations produced at once (a new socket's first bytes, a
+    // send that went through) are delivered in this turn too, a bounded number of rounds.
+    for (int round = 0; round < 3 && !done_.empty(); ++round) deliver();
+    // Messages run last, after the I/O that was ready: bytes a client sent before a shutdown
+    // message was posted are read, and their request answered, before it is acted on.
+    if (wake_seen_) {
+        wake_seen_ = false;
+        wake_->fn(wake_, 0, op_more);
+    }
+}
+
+void EpollIo::deliver() {
     delivering_.swap(done_);
     for (const Done& d : delivering_) d.c->fn(d.c, d.res, d.flags);
     delivering_.clear();
@@ -36,7 +49,7 @@ void EpollIo::on_event(uint64_t data, uint32_t events) {
     if (data == wake_tag) {
         uint64_t count;
         [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof count);
-        complete(wake_, 0, op_more);
+        wake_seen_ = true;
         return;
     }
     auto fd = static_cast<int>(data & 0xffffffffu);
