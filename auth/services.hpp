@@ -10,6 +10,7 @@
 #include "auth/jwt.hpp"
 #include "auth/link_token.hpp"
 #include "auth/password_hasher.hpp"
+#include "auth/service_clients.hpp"
 #include "auth/validation_cache.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/loop_group.hpp"
@@ -31,6 +32,7 @@ struct AuthSettings {
     int64_t login_failure_window = 15 * 60;
     uint32_t ip_max_failures = 100;
     int64_t ip_failure_window = 60;
+    std::string forward_cookie;  // AUTHD_FORWARD_COOKIE: /auth/forward also reads this cookie
 };
 
 struct LoopContext;
@@ -46,6 +48,7 @@ struct Services {
     PasswordHasher hasher;
     JwtCodec jwt;
     LinkTokens links;
+    ServiceClients service_clients;  // callers of /oauth/introspect and /oauth/revoke
     store::Store* store = nullptr;
     core::LoopGroup* loops = nullptr;
     core::BlockingPool* hash_pool = nullptr;

@@ -49,6 +49,10 @@ class EmbeddedState {
     RotateResult rotate_refresh(const std::string& sid, std::string_view presented_jti,
                                 const std::string& new_jti, int64_t new_expires_at);
     RevokeResult revoke_session(const std::string& sid);
+    std::optional<Session> find_session(const std::string& sid) const {
+        const Session* s = live_session(sid);
+        return s ? std::optional<Session>(*s) : std::nullopt;
+    }
 
     // Memory only, never journaled: a restart forgets the windows (they last minutes).
     LoginFailures login_failures(const std::string& key);

@@ -234,6 +234,11 @@ Task<RevokeResult> EmbeddedStore::revoke_session(std::string sid) {
                               RevokeResult{});
 }
 
+Task<std::optional<Session>> EmbeddedStore::find_session(std::string sid) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.find_session(sid); },
+                              std::optional<Session>{});
+}
+
 Task<LoginFailures> EmbeddedStore::login_failures(std::string key) {
     co_return co_await submit([&](EmbeddedState& s) { return s.login_failures(key); },
                               LoginFailures{});

@@ -78,6 +78,7 @@ class EmbeddedStore final : public Store {
     Task<RotateResult> rotate_refresh(std::string sid, std::string presented_jti,
                                       std::string new_jti, int64_t new_expires_at) override;
     Task<RevokeResult> revoke_session(std::string sid) override;
+    Task<std::optional<Session>> find_session(std::string sid) override;
 
     Task<LoginFailures> login_failures(std::string key) override;
     Task<LoginFailures> record_login_failure(std::string key, int64_t window_seconds) override;

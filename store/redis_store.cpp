@@ -489,6 +489,16 @@ Task<RevokeResult> RedisStore::revoke_session(std::string sid) {
                                             decode_revoke, RevokeResult{});
 }
 
+Task<std::optional<Session>> RedisStore::find_session(std::string sid) {
+    RedisArgs a;
+    a.add("HMGET").add(key("session:", sid)).add("user_id").add("jti").add("expires_at");
+    a.add("revoked");
+    auto s = co_await command<std::optional<Session>>(std::move(a), decode_session, std::nullopt);
+    if (!s || s->expires_at <= now_us() / 1000000) co_return std::nullopt;
+    s->sid = std::move(sid);
+    co_return s;
+}
+
 // ---- login throttling --------------------------------------------------------------------------
 
 Task<LoginFailures> RedisStore::login_failures(std::string k) {

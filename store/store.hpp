@@ -68,6 +68,8 @@ class Store {
     virtual Task<RotateResult> rotate_refresh(std::string sid, std::string presented_jti,
                                               std::string new_jti, int64_t new_expires_at) = 0;
     virtual Task<RevokeResult> revoke_session(std::string sid) = 0;
+    // A live (unexpired) session, revoked or not; nullopt when there is none (or no answer).
+    virtual Task<std::optional<Session>> find_session(std::string sid) = 0;
 
     // Login throttling, counted in fixed windows of window_seconds from the first failure.
     // (The embedded backend keeps these in memory only: a restart forgets them.)

@@ -5,7 +5,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <fstream>
+#include <iterator>
 #include <map>
+
+#include "auth/service_clients.hpp"
 
 namespace authd::tools {
 namespace {
@@ -75,6 +79,24 @@ std::vector<std::string> split_origins(const std::string& v) {
     return out;
 }
 
+// Both forms may be given; every entry is checked now, so a bad one stops the start.
+std::optional<std::string> service_clients_setting(Config& c, const std::string& v) {
+    c.service_clients.push_back(v);
+    auth::ServiceClients all;
+    for (const auto& spec : c.service_clients) {
+        if (auto e = all.add_spec(spec)) return e;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> service_clients_file_setting(Config& c, const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return "AUTHD_SERVICE_CLIENTS_FILE: cannot read '" + path + "'";
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.size() > 1 << 20) return "AUTHD_SERVICE_CLIENTS_FILE: '" + path + "' is too large";
+    return service_clients_setting(c, text);
+}
+
 const std::map<std::string, Setter>& settings() {
     static const std::map<std::string, Setter> table = {
         {"AUTHD_LISTEN", parse_listen},
@@ -133,6 +155,15 @@ const std::map<std::string, Setter>& settings() {
              c.cors_origins = split_origins(v);
              return std::nullopt;
          }},
+        {"AUTHD_FORWARD_COOKIE",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.size() > 256 || v.find_first_of("=; \t,\"") != std::string::npos)
+                 return "AUTHD_FORWARD_COOKIE must be a cookie name, got '" + v + "'";
+             c.forward_cookie = v;
+             return std::nullopt;
+         }},
+        {"AUTHD_SERVICE_CLIENTS", service_clients_setting},
+        {"AUTHD_SERVICE_CLIENTS_FILE", service_clients_file_setting},
         {"AUTHD_SUPERUSER_USERNAME", string_setting(&Config::superuser_username)},
         {"AUTHD_SUPERUSER_EMAIL", string_setting(&Config::superuser_email)},
         {"AUTHD_SUPERUSER_PASSWORD", string_setting(&Config::superuser_password)},

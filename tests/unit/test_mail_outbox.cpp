@@ -98,6 +98,9 @@ class FakeStore : public store::Store {
     Task<store::UserPage> list_users(store::UserQuery) override { co_return store::UserPage{}; }
     Task<size_t> count_users() override { co_return 0; }
     Task<bool> create_session(store::Session) override { co_return false; }
+    Task<std::optional<store::Session>> find_session(std::string) override {
+        co_return std::nullopt;
+    }
     Task<store::RotateResult> rotate_refresh(std::string, std::string, std::string,
                                              int64_t) override {
         co_return store::RotateResult{};
