@@ -56,8 +56,7 @@ std::optional<std::string_view> ServiceClients::authenticate(std::string_view au
     size_t len = 0;
     if (b64.empty() || b64.size() > 1360 ||
         sodium_base642bin(reinterpret_cast<unsigned char*>(decoded), sizeof decoded, b64.data(),
-                          b64.size(), nullptr, &len, nullptr,
-                          sodium_base64_VARIANT_ORIGINAL) != 0)
+                          b64.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
         return std::nullopt;
     std::string_view pair(decoded, len);
     size_t colon = pair.find(':');

@@ -48,8 +48,7 @@ std::string NginxProxy::config(int authd_port) const {
     c += "events { worker_connections 256; }\nhttp {\n  access_log off;\n";
     for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
         c += "  " + std::string(t) + "_temp_path " + d + "/" + t + ";\n";
-    c += "  upstream authd { server 127.0.0.1:" + std::to_string(authd_port) +
-         "; keepalive 8; }\n";
+    c += "  upstream authd { server 127.0.0.1:" + std::to_string(authd_port) + "; keepalive 8; }\n";
     c += "  server {\n    listen 127.0.0.1:" + std::to_string(upstream_port_) + ";\n";
     c += "    location / { default_type text/plain; return 200 \"user_id=$http_x_user_id "
          "username=$http_x_username role=$http_x_role method=$request_method "
@@ -69,9 +68,9 @@ std::string NginxProxy::config(int authd_port) const {
     front_port_ = free_port();
     upstream_port_ = free_port();
     std::ofstream(dir_.file("nginx.conf")) << config(authd_port);
-    pid_ = spawn_logged({binary, "-e", dir_.file("error.log"), "-p", dir_.path(), "-c",
-                         dir_.file("nginx.conf")},
-                        dir_.file("stdout.log"));
+    pid_ = spawn_logged(
+        {binary, "-e", dir_.file("error.log"), "-p", dir_.path(), "-c", dir_.file("nginx.conf")},
+        dir_.file("stdout.log"));
     if (pid_ < 0) return ::testing::AssertionFailure() << "cannot start nginx";
     auto deadline = std::chrono::steady_clock::now() + Millis(5000);
     while (std::chrono::steady_clock::now() < deadline) {

@@ -79,10 +79,10 @@ TEST_F(ForwardAuth, RoleRulesFromQueryAndHeader) {
     EXPECT_EQ(send("GET", "/auth/forward?role=CLIENT", {bearer(client)}).status, 200);
     expect_allowed(send("GET", "/auth/forward?role=AGENT", {bearer(agent)}), agent, "AGENT");
     EXPECT_EQ(send("GET", "/auth/forward?role=SUPER_USER", {bearer(agent)}).status, 403);
-    EXPECT_EQ(send("GET", "/auth/forward?x=1&role=AGENT", {{"Authorization",
-                                                             "Bearer " + root_token()}})
-                  .status,
-              200);
+    EXPECT_EQ(
+        send("GET", "/auth/forward?x=1&role=AGENT", {{"Authorization", "Bearer " + root_token()}})
+            .status,
+        200);
     EXPECT_EQ(
         send("GET", "/auth/forward", {bearer(client), {"X-Auth-Require-Role", "AGENT"}}).status,
         403);
@@ -90,11 +90,11 @@ TEST_F(ForwardAuth, RoleRulesFromQueryAndHeader) {
         send("GET", "/auth/forward", {bearer(agent), {"X-Auth-Require-Role", "AGENT"}}).status,
         200);
     // Every requirement must hold: a client cannot loosen the proxy's rule with its own.
-    EXPECT_EQ(send("GET", "/auth/forward?role=CLIENT",
-                   {bearer(client), {"X-Auth-Require-Role", "CLIENT"},
-                    {"X-Auth-Require-Role", "AGENT"}})
-                  .status,
-              403);
+    EXPECT_EQ(
+        send("GET", "/auth/forward?role=CLIENT",
+             {bearer(client), {"X-Auth-Require-Role", "CLIENT"}, {"X-Auth-Require-Role", "AGENT"}})
+            .status,
+        403);
     // An unknown role name is never met (a typo in a proxy rule fails closed).
     HttpResponse typo = send("GET", "/auth/forward?role=ADMIN", {bearer(agent)});
     EXPECT_EQ(typo.status, 403);
@@ -109,8 +109,8 @@ TEST_F(ForwardAuth, EveryMethodAndSubPathAsProxiesSendThem) {
     Account client = c.active_client("fw_shapes", root_token());
     std::pair<std::string, std::string> auth{"Authorization", "Bearer " + client.tokens.access};
     for (std::string m : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"}) {
-        for (std::string p : {"/auth/forward/api/orders/17", "/auth/forward/a/b/?q=1&r=2",
-                              "/auth/forward/x"}) {
+        for (std::string p :
+             {"/auth/forward/api/orders/17", "/auth/forward/a/b/?q=1&r=2", "/auth/forward/x"}) {
             HttpResponse r = send(m, p, {auth, {"Content-Type", "text/plain"}}, "ignored body");
             EXPECT_EQ(r.status, 200) << m << " " << p << " " << r.body;
             EXPECT_EQ(r.header("X-Auth-User-Id"), std::to_string(client.id)) << m << " " << p;
@@ -140,11 +140,11 @@ TEST_F(ForwardAuth, TokenFromTheConfiguredCookie) {
     std::string jar = "theme=dark; " + std::string(kForwardCookie) + "=" + client.tokens.access;
     expect_allowed(send("GET", "/auth/forward", {{"Cookie", jar}}), client, "CLIENT");
     // The Bearer header wins over the cookie.
-    HttpResponse both = send("GET", "/auth/forward",
-                             {{"Cookie", jar}, {"Authorization", "Bearer not-a-token"}});
+    HttpResponse both =
+        send("GET", "/auth/forward", {{"Cookie", jar}, {"Authorization", "Bearer not-a-token"}});
     EXPECT_EQ(both.status, 401);
-    HttpResponse bad = send("GET", "/auth/forward",
-                            {{"Cookie", std::string(kForwardCookie) + "=nope"}});
+    HttpResponse bad =
+        send("GET", "/auth/forward", {{"Cookie", std::string(kForwardCookie) + "=nope"}});
     EXPECT_EQ(bad.status, 401);
     EXPECT_EQ(bad.header("WWW-Authenticate"), kInvalid);
 }

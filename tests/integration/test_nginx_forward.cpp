@@ -46,8 +46,7 @@ TEST_F(NginxForward, AllowedRequestReachesTheUpstreamWithTheIdentity) {
     Account client = api().active_client("ngx_ok", root_token());
     HttpResponse r = via_nginx("GET", "/orders/17?x=1", client.tokens.access);
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_NE(r.body.find(echo(client, "CLIENT", "GET") + " uri=/orders/17?x=1"),
-              std::string::npos)
+    EXPECT_NE(r.body.find(echo(client, "CLIENT", "GET") + " uri=/orders/17?x=1"), std::string::npos)
         << r.body;
     // Identity headers a client sends itself are replaced by authd's answer.
     HttpResponse spoof = via_nginx("GET", "/", client.tokens.access, {},

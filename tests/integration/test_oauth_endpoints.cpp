@@ -26,8 +26,8 @@ TEST_F(OAuthEndpoints, IntrospectActiveAccessToken) {
     EXPECT_GT(json_int(r.body, "exp"), json_int(r.body, "iat"));
     EXPECT_EQ(json_string(r.body, "jti").size(), 32u);
     // The second client works too, and the trailing slash is optional.
-    HttpResponse other = oauth("/oauth/introspect/", client.tokens.access,
-                               basic("billing", "another-secret-of-20"));
+    HttpResponse other =
+        oauth("/oauth/introspect/", client.tokens.access, basic("billing", "another-secret-of-20"));
     EXPECT_TRUE(json_bool(other.body, "active")) << other.body;
 }
 
@@ -65,10 +65,10 @@ TEST_F(OAuthEndpoints, RefreshTokenActiveUntilRotated) {
 TEST_F(OAuthEndpoints, ClientCredentialsAreRequired) {
     ApiClient c = api();
     Account client = c.active_client("oa_cred", root_token());
-    for (std::string auth : {std::string("Basic ") + base64("gateway:wrong-secret-000000"),
-                             basic("nobody", kServiceClientSecret),
-                             basic("billing", kServiceClientSecret), std::string("Basic !!!"),
-                             "Bearer " + client.tokens.access}) {
+    for (std::string auth :
+         {std::string("Basic ") + base64("gateway:wrong-secret-000000"),
+          basic("nobody", kServiceClientSecret), basic("billing", kServiceClientSecret),
+          std::string("Basic !!!"), "Bearer " + client.tokens.access}) {
         for (const char* path : {"/oauth/introspect", "/oauth/revoke"}) {
             HttpResponse r = oauth(path, client.tokens.access, auth);
             EXPECT_EQ(r.status, 401) << path << " " << auth;
@@ -76,9 +76,9 @@ TEST_F(OAuthEndpoints, ClientCredentialsAreRequired) {
             EXPECT_EQ(r.header("WWW-Authenticate"), "Basic realm=\"authd\"");
         }
     }
-    HttpResponse none = send("POST", "/oauth/introspect",
-                             {{"Content-Type", "application/x-www-form-urlencoded"}},
-                             "token=" + client.tokens.access);
+    HttpResponse none =
+        send("POST", "/oauth/introspect", {{"Content-Type", "application/x-www-form-urlencoded"}},
+             "token=" + client.tokens.access);
     EXPECT_EQ(none.status, 401);
     EXPECT_TRUE(c.token_valid(client.tokens.access));  // nothing was revoked
     HttpResponse missing = send("POST", "/oauth/introspect",

@@ -63,8 +63,8 @@ TEST(OAuthRedis, StoreDownMeans503WhereTheStoreDecides) {
     HttpResponse refresh = call_oauth(s.port(), "/oauth/introspect", client.tokens.refresh);
     EXPECT_EQ(refresh.status, 503) << refresh.body;
     // Decided in memory: still answered, and the failed revocation changed nothing.
-    EXPECT_TRUE(json_bool(call_oauth(s.port(), "/oauth/introspect", client.tokens.access).body,
-                          "active"));
+    EXPECT_TRUE(
+        json_bool(call_oauth(s.port(), "/oauth/introspect", client.tokens.access).body, "active"));
     EXPECT_EQ(forward_status(s.port(), client.tokens.access), 200);
     EXPECT_EQ(call_oauth(s.port(), "/oauth/revoke", "junk").status, 200);
 }
