@@ -44,6 +44,7 @@ class ServiceAuthSuite : public ::testing::Test {
                 {"AUTHD_SUPERUSER_EMAIL", "root@example.com"},
                 {"AUTHD_SUPERUSER_PASSWORD", kServiceRootPassword},
                 {"AUTHD_FORWARD_COOKIE", kForwardCookie},
+                {"AUTHD_CORS_ORIGINS", "https://app.example.com"},
                 {"AUTHD_SERVICE_CLIENTS", std::string("gateway:") + kServiceClientSecret +
                                               ", billing:another-secret-of-20"}};
     }

@@ -134,6 +134,21 @@ TEST_F(ForwardAuth, EveryMethodAndSubPathAsProxiesSendThem) {
     EXPECT_EQ(send("GET", "/auth/forwarded").status, 404);
 }
 
+// A CORS preflight relayed by a proxy is decided like any request: never the API's 204.
+TEST_F(ForwardAuth, PreflightIsDecidedNotAnswered204) {
+    ApiClient c = api();
+    Account client = c.active_client("fw_preflight", root_token());
+    std::vector<std::pair<std::string, std::string>> preflight{
+        {"Origin", "https://app.example.com"}, {"Access-Control-Request-Method", "POST"}};
+    EXPECT_EQ(send("OPTIONS", "/auth/forward/api/x", preflight).status, 401);
+    preflight.push_back({"Authorization", "Bearer " + client.tokens.access});
+    HttpResponse r = send("OPTIONS", "/auth/forward/api/x", preflight);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("X-Auth-User-Id"), std::to_string(client.id));
+    // Elsewhere the API still answers preflights of allowed origins itself.
+    EXPECT_EQ(send("OPTIONS", "/api/auth/login/", preflight).status, 204);
+}
+
 TEST_F(ForwardAuth, TokenFromTheConfiguredCookie) {
     ApiClient c = api();
     Account client = c.active_client("fw_cookie", root_token());
