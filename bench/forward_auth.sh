@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Forward auth, measured two ways with alternating wrk rounds (medians and ratios):
 #  A. on one authd: GET /auth/forward (Bearer) vs POST /auth/validate_token/ (the same check);
-#  B. end to end through one nginx: auth_request -> authd -> upstream vs nginx -> upstream.
+#  B. end to end through one nginx: auth_request -> authd -> upstream vs nginx -> upstream;
+#  C. with --go: the same through nginx with a Go peer (bench/go_forward, built with Debian's
+#     golang-go) doing the check instead of authd, alternating with authd.
 # The upstream is an nginx server block answering `return 200`. Loopback only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-rounds=3 duration=5s connections=64 threads=2 workers=2
+rounds=3 duration=5s connections=64 threads=2 workers=2 go=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds=$2; shift 2 ;;
@@ -14,6 +16,7 @@ while [ $# -gt 0 ]; do
         --connections) connections=$2; shift 2 ;;
         --threads) threads=$2; shift 2 ;;
         --workers) workers=$2; shift 2 ;;  # AUTHD_THREADS and nginx worker_processes
+        --go) go=1; shift ;;
         *) echo "usage: bench/forward_auth.sh [--rounds N] [--duration D] [--connections C]" \
                 "[--threads T] [--workers W]" >&2; exit 2 ;;
     esac
@@ -37,6 +40,31 @@ env AUTHD_LISTEN="127.0.0.1:$authd_port" AUTHD_STORE="file:$tmp/data" AUTHD_THRE
     AUTHD_SUPERUSER_PASSWORD="$password" build/authd serve >"$tmp/authd.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$authd_port/healthz" 15 "$!" || die "authd: $(tail -5 "$tmp/authd.log")"
+go_server=""
+if [ "$go" = 1 ]; then
+    command -v go >/dev/null || die "go not found: apt-get install golang-go"
+    go_port=$(free_port) go_auth_port=$(free_port)
+    GOCACHE="$tmp/gocache" go build -o "$tmp/go_forward" bench/go_forward/main.go ||
+        die "go build failed"
+    env AUTHD_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789" GOMAXPROCS="$workers" \
+        GO_FORWARD_LISTEN="127.0.0.1:$go_port" "$tmp/go_forward" >"$tmp/go.log" 2>&1 &
+    pids+=($!)
+    go_server="upstream goauth { server 127.0.0.1:$go_port; keepalive 64; }
+    server {
+        listen 127.0.0.1:$go_auth_port;
+        location = /_auth {
+            internal; proxy_pass http://goauth/auth/forward;
+            proxy_pass_request_body off; proxy_set_header Content-Length \"\";
+            proxy_http_version 1.1; proxy_set_header Connection \"\";
+        }
+        location / {
+            auth_request /_auth;
+            auth_request_set \$uid \$upstream_http_x_auth_user_id;
+            proxy_set_header X-User-Id \$uid;
+            proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_pass http://app;
+        }
+    }"
+fi
 AUTHD_BENCH_TOKEN=$(login_token "$authd_port" benchadmin "$password") || die "login failed"
 export AUTHD_BENCH_TOKEN
 
@@ -55,6 +83,7 @@ http {
     upstream authd { server 127.0.0.1:$authd_port; keepalive 64; }
     upstream app { server 127.0.0.1:$up_port; keepalive 64; }
     server { listen 127.0.0.1:$up_port; location / { return 200 "ok\n"; } }
+    $go_server
     server {
         listen 127.0.0.1:$plain_port;
         location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://app; }
@@ -118,3 +147,12 @@ for ((r = 1; r <= rounds; r++)); do
     run authreq bench/bearer.lua "http://127.0.0.1:$auth_port/app"
 done
 compare plain authreq
+if [ "$go" = 1 ]; then
+    rps_goreq=() p99_goreq=() rps_authreq=() p99_authreq=()
+    echo "C. through nginx: Go peer vs authd"; printf '%-10s %12s %10s\n' label "req/s" "p99 ms"
+    for ((r = 1; r <= rounds; r++)); do
+        run goreq bench/bearer.lua "http://127.0.0.1:$go_auth_port/app"
+        run authreq bench/bearer.lua "http://127.0.0.1:$auth_port/app"
+    done
+    compare goreq authreq
+fi
