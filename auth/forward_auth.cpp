@@ -10,7 +10,6 @@
 #include "auth/token_service.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
-#include "http/json_writer.hpp"
 
 namespace authd::auth {
 namespace {
@@ -76,12 +75,8 @@ bool header_safe(std::string_view s) {
     return true;
 }
 
-void deny(const http::Request& req, Response& res, int status, std::string_view why) {
+void deny(const http::Request& req, Response& res, int status) {
     res.status = status;
-    http::JsonWriter w(res.body);
-    w.begin_object();
-    w.field("detail", why);
-    w.end_object();
     if (!core::log_enabled(core::LogLevel::debug)) return;
     std::string_view uri = req.header("x-forwarded-uri");
     if (uri.empty()) uri = req.header("x-original-uri");
@@ -98,12 +93,6 @@ void allow(const ClaimsView& c, Response& res) {
     res.header("X-Auth-Username", std::string(c.username));
     res.header("X-Auth-Role", std::string(c.role));
     res.header("Remote-User", std::string(c.username));
-    http::JsonWriter w(res.body);
-    w.begin_object();
-    w.field("user_id", c.user_id);
-    w.field("username", c.username);
-    w.field("role", c.role);
-    w.end_object();
 }
 
 }  // namespace
@@ -139,11 +128,14 @@ bool next_query_value(std::string_view& query, std::string_view name, std::strin
 void handle_forward(http::Request& req, Response& res) {
     LoopContext& ctx = loop_context(req);
     res.no_store = true;
+    // No body, only Content-Length: 0: nginx reads just the head of an auth_request answer and
+    // closes its keep-alive connection when a body follows (one new connection per request).
+    res.content_type = "text/plain";
     std::string_view token;
     Credential cred = find_token(req, ctx.services->settings.forward_cookie, token);
     if (cred == Credential::none) {
         res.header("WWW-Authenticate", std::string(realm));
-        return deny(req, res, 401, "Authentication credentials were not provided.");
+        return deny(req, res, 401);
     }
     ClaimsView claims;
     bool valid = cred == Credential::token &&
@@ -152,10 +144,9 @@ void handle_forward(http::Request& req, Response& res) {
     std::optional<Role> role = valid ? parse_role(claims.role) : std::nullopt;
     if (!role || !header_safe(claims.username)) {
         res.header("WWW-Authenticate", std::string(realm_invalid));
-        return deny(req, res, 401, "Given token not valid for any token type");
+        return deny(req, res, 401);
     }
-    if (!roles_met(req, *role))
-        return deny(req, res, 403, "You do not have permission to perform this action.");
+    if (!roles_met(req, *role)) return deny(req, res, 403);
     allow(claims, res);
 }
 

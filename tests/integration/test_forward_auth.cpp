@@ -20,6 +20,7 @@ void expect_allowed(const HttpResponse& r, const Account& a, std::string_view ro
     EXPECT_EQ(r.header("X-Auth-Role"), role);
     EXPECT_EQ(r.header("Remote-User"), a.username);
     EXPECT_EQ(r.header("Cache-Control"), "no-store");
+    EXPECT_EQ(r.header("Content-Length"), "0");  // nginx keeps its connection only then
 }
 
 TEST_F(ForwardAuth, ValidAccessTokenGivesTheIdentityHeaders) {
@@ -28,7 +29,6 @@ TEST_F(ForwardAuth, ValidAccessTokenGivesTheIdentityHeaders) {
     ASSERT_GT(client.id, 0);
     expect_allowed(forward(client.tokens.access), client, "CLIENT");
     expect_allowed(forward(client.tokens.access, "/auth/forward/"), client, "CLIENT");
-    EXPECT_EQ(json_string(forward(client.tokens.access).body, "username"), client.username);
 }
 
 TEST_F(ForwardAuth, NoTokenIs401WithTheBareChallenge) {
@@ -38,6 +38,7 @@ TEST_F(ForwardAuth, NoTokenIs401WithTheBareChallenge) {
         EXPECT_EQ(r.status, 401) << r.body;
         EXPECT_EQ(r.header("WWW-Authenticate"), "Bearer realm=\"api\"");
         EXPECT_EQ(r.header("Cache-Control"), "no-store");
+        EXPECT_EQ(r.header("Content-Length"), "0");
         EXPECT_FALSE(r.has_header("X-Auth-User-Id"));
     }
 }
@@ -98,8 +99,7 @@ TEST_F(ForwardAuth, RoleRulesFromQueryAndHeader) {
     // An unknown role name is never met (a typo in a proxy rule fails closed).
     HttpResponse typo = send("GET", "/auth/forward?role=ADMIN", {bearer(agent)});
     EXPECT_EQ(typo.status, 403);
-    EXPECT_EQ(json_string(typo.body, "detail"),
-              "You do not have permission to perform this action.");
+    EXPECT_EQ(typo.body, "");
 }
 
 // Envoy's HTTP ext_authz appends the original path to the prefix and keeps the method;

@@ -85,6 +85,25 @@ TEST_F(NginxForward, PostBodyPassesThrough) {
     EXPECT_EQ(via_nginx("POST", "/orders", {}, body).status, 401);
 }
 
+int64_t accepted_connections(int port) {
+    HttpResponse m = request(port, "GET", "/metrics");
+    size_t at = m.body.find("\nauthd_connections_accepted_total ");
+    return at == std::string::npos ? -1 : std::stoll(m.body.substr(at + 35));
+}
+
+// nginx keeps its keep-alive connection to authd only when the answer has no body.
+TEST_F(NginxForward, AuthSubrequestsReuseTheirConnection) {
+    Account client = api().active_client("ngx_keepalive", root_token());
+    int64_t before = accepted_connections(port());
+    ASSERT_GE(before, 0);
+    for (int i = 0; i < 40; ++i) {
+        ASSERT_EQ(via_nginx("GET", "/k", client.tokens.access).status, 200);
+        ASSERT_EQ(via_nginx("GET", "/k", "bad-token").status, 401);
+    }
+    int64_t opened = accepted_connections(port()) - before;
+    EXPECT_LT(opened, 10) << "nginx opened a connection to authd for most of 80 subrequests";
+}
+
 TEST_F(NginxForward, LogoutTakesEffectOnTheNextRequest) {
     ApiClient c = api();
     Account client = c.active_client("ngx_logout", root_token());
