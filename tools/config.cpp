@@ -79,14 +79,17 @@ std::vector<std::string> split_origins(const std::string& v) {
     return out;
 }
 
-// Both forms may be given; every entry is checked now, so a bad one stops the start.
-std::optional<std::string> service_clients_setting(Config& c, const std::string& v) {
-    c.service_clients.push_back(v);
+// Both forms may be given (each flag replaces its variable); every entry is checked now, so
+// a bad one stops the start.
+std::optional<std::string> check_service_clients(const Config& c) {
     auth::ServiceClients all;
-    for (const auto& spec : c.service_clients) {
-        if (auto e = all.add_spec(spec)) return e;
-    }
-    return std::nullopt;
+    if (auto e = all.add_spec(c.service_clients)) return e;
+    return all.add_spec(c.service_clients_file_text);
+}
+
+std::optional<std::string> service_clients_setting(Config& c, const std::string& v) {
+    c.service_clients = v;
+    return check_service_clients(c);
 }
 
 std::optional<std::string> service_clients_file_setting(Config& c, const std::string& path) {
@@ -94,7 +97,8 @@ std::optional<std::string> service_clients_file_setting(Config& c, const std::st
     if (!in) return "AUTHD_SERVICE_CLIENTS_FILE: cannot read '" + path + "'";
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (text.size() > 1 << 20) return "AUTHD_SERVICE_CLIENTS_FILE: '" + path + "' is too large";
-    return service_clients_setting(c, text);
+    c.service_clients_file_text = std::move(text);
+    return check_service_clients(c);
 }
 
 const std::map<std::string, Setter>& settings() {

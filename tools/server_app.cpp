@@ -118,8 +118,8 @@ int run_server(const Config& config) {
     auth::HashParams hash_params{static_cast<unsigned long long>(config.argon2_ops),
                                  static_cast<size_t>(config.argon2_memory_kib) * 1024};
     auth::Services services(auth_settings(config), *key, hash_params);
-    for (const auto& spec : config.service_clients) {
-        if (auto e = services.service_clients.add_spec(spec)) {  // checked by load_config too
+    for (const std::string* spec : {&config.service_clients, &config.service_clients_file_text}) {
+        if (auto e = services.service_clients.add_spec(*spec)) {  // checked by load_config too
             core::log_error("startup", *e);
             return 1;
         }
