@@ -104,8 +104,8 @@ core::Task<Response> handle_introspect(http::Request& req) {
     if (!claims) co_return json_ok("{\"active\":false}");
     if (claims->token_type == TokenType::refresh) {
         // A rotated refresh token is spent: presenting it would revoke the session.
-        std::optional<store::Session> s = co_await ctx.services->store->find_session(claims->sid);
-        if (!s && store::last_call_failed()) co_return unavailable();
+        store::Result<store::Session> s = co_await ctx.services->store->find_session(claims->sid);
+        if (s.unavailable()) co_return unavailable();
         if (!s || s->revoked || !same_id(s->refresh_jti, claims->jti))
             co_return json_ok("{\"active\":false}");
     }

@@ -7,11 +7,10 @@
 namespace authd::auth {
 
 core::Task<bool> revoke_everywhere(Services& s, std::string sid) {
-    store::RevokeResult r = co_await s.store->revoke_session(sid);
-    if (store::last_call_failed()) co_return false;
-    int64_t expires_at = r.existed && r.expires_at > 0
-                             ? r.expires_at
-                             : core::wall_seconds() + s.settings.refresh_ttl;
+    store::Result<store::RevokeResult> r = co_await s.store->revoke_session(sid);
+    if (r.unavailable()) co_return false;
+    int64_t expires_at =
+        r && r->expires_at > 0 ? r->expires_at : core::wall_seconds() + s.settings.refresh_ttl;
     co_await spread_revocation(s, std::move(sid), expires_at);
     co_return true;
 }

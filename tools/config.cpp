@@ -10,6 +10,7 @@
 #include <map>
 
 #include "auth/service_clients.hpp"
+#include "auth/trusted_proxies.hpp"
 
 namespace authd::tools {
 namespace {
@@ -174,6 +175,26 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_HEADER_TIMEOUT",
          int_setting("AUTHD_HEADER_TIMEOUT", &Config::header_timeout, 1, 3600)},
         {"AUTHD_IDLE_TIMEOUT", int_setting("AUTHD_IDLE_TIMEOUT", &Config::idle_timeout, 1, 86400)},
+        {"AUTHD_TRUSTED_PROXIES",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             std::string error;
+             if (!auth::TrustedProxies::parse(v, error)) return error;
+             c.trusted_proxies = v;
+             return std::nullopt;
+         }},
+        {"AUTHD_FORWARDED_HEADER",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             std::string lower;
+             for (char ch : v)
+                 lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+             if (lower != "x-forwarded-for" && lower != "forwarded")
+                 return "AUTHD_FORWARDED_HEADER must be X-Forwarded-For or Forwarded, got '" + v +
+                        "'";
+             c.forwarded_header = lower;
+             return std::nullopt;
+         }},
+        {"AUTHD_LOGIN_IP_MAX_FAILURES",
+         int_setting("AUTHD_LOGIN_IP_MAX_FAILURES", &Config::login_ip_max_failures, 1, 1000000)},
         {"AUTHD_LOGIN_MAX_FAILURES",
          int_setting("AUTHD_LOGIN_MAX_FAILURES", &Config::login_max_failures, 1, 1000000)},
         {"AUTHD_HASH_THREADS", int_setting("AUTHD_HASH_THREADS", &Config::hash_threads, 0, 256)},
@@ -182,13 +203,16 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_ARGON2_MEMORY_KIB",
          int_setting("AUTHD_ARGON2_MEMORY_KIB", &Config::argon2_memory_kib, 8, 4 * 1024 * 1024)},
         {"AUTHD_LOG_LEVEL",
-         [](Config& c, const std::string& v) -> std::optional<std::string> {
-             if (v != "debug" && v != "info" && v != "warn" && v != "error") {
-                 return "AUTHD_LOG_LEVEL must be debug, info, warn or error, got '" + v + "'";
-             }
-             c.log_level = v;
-             return std::nullopt;
-         }},
+         [](Config& c, const std::string& v)
+             -> std::
+                 optional<std::string> {
+                     if (v != "debug" && v != "info" && v != "warn" && v != "error") {
+                         return "AUTHD_LOG_LEVEL must be debug, info, warn or error, got '" + v +
+                                "'";
+                     }
+                     c.log_level = v;
+                     return std::nullopt;
+                 }},
     };
     return table;
 }
