@@ -51,6 +51,9 @@ class Request {
         }
     }
     size_t header_count() const { return headers_.size(); }
+    // Header i in arrival order (i < header_count()), for headers that may be repeated.
+    std::string_view header_name(size_t i) const { return view(headers_[i].name); }
+    std::string_view header_value(size_t i) const { return view(headers_[i].value); }
 
     // Path parameters captured by the router, in pattern order.
     std::string_view param(size_t i) const {

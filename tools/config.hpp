@@ -23,6 +23,9 @@ struct Config {
     std::string email_from = "authd@localhost";
     bool require_approval = false;
     std::vector<std::string> cors_origins;
+    std::string forward_cookie;  // AUTHD_FORWARD_COOKIE
+    // AUTHD_SERVICE_CLIENTS and the text of AUTHD_SERVICE_CLIENTS_FILE; both checked at load.
+    std::string service_clients, service_clients_file_text;
     std::string superuser_username, superuser_email, superuser_password;
     int64_t header_timeout = 10;
     int64_t idle_timeout = 60;

@@ -48,6 +48,7 @@ auth::AuthSettings auth_settings(const Config& c) {
     s.public_url = c.public_url;
     s.require_approval = c.require_approval;
     s.login_max_failures = static_cast<uint32_t>(c.login_max_failures);
+    s.forward_cookie = c.forward_cookie;
     s.ip_max_failures = static_cast<uint32_t>(c.login_ip_max_failures);
     s.reset_mails_per_hour = static_cast<uint32_t>(c.reset_mails_per_hour);
     std::string error;  // already checked by load_config
@@ -124,6 +125,12 @@ int run_server(const Config& config) {
     auth::HashParams hash_params{static_cast<unsigned long long>(config.argon2_ops),
                                  static_cast<size_t>(config.argon2_memory_kib) * 1024};
     auth::Services services(auth_settings(config), *key, hash_params);
+    for (const std::string* spec : {&config.service_clients, &config.service_clients_file_text}) {
+        if (auto e = services.service_clients.add_spec(*spec)) {  // checked by load_config too
+            core::log_error("startup", *e);
+            return 1;
+        }
+    }
     auth::common_password_count();  // inflate the list now, not on the first signup
 
     unsigned threads =
