@@ -17,6 +17,7 @@ namespace authd::test {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 using Clock = std::chrono::steady_clock;
 
 // Resident set size of `pid` in KiB, from /proc.
@@ -64,7 +65,9 @@ void small_receive_buffer(RawConnection& c) {
 class HostileClients : public ::testing::Test {
   protected:
     void TearDown() override {
-        if (server_.running()) EXPECT_EQ(server_.stop(), 0) << "authd did not exit 0";
+        if (server_.running()) {
+            EXPECT_EQ(server_.stop(), 0) << "authd did not exit 0";
+        }
     }
     ServerProcess server_;
 };
@@ -176,7 +179,7 @@ TEST_F(HostileClients, EachSmugglingAttemptGetsOne400AndTheClose) {
         "GET /healthz HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n",
         "GET /healthz HTTP/1.1\nHost: h\n\n",
         "GET /healthz HTTP/1.1\r\nHost : h\r\n\r\n",
-        std::string("GET /healthz HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n", 46),
+        "GET /healthz HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n"s,
         "POST /auth/token/ HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         "POST /auth/token/ HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: "
