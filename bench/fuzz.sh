@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target (tests/fuzz/fuzz_*.cpp) with ASan (+UBSan on core, http, store
-# and the targets; see CMakeLists.txt), built by Debian's clang
+# Runs every libFuzzer target (tests/fuzz/fuzz_*.cpp) with ASan (+UBSan on core, http, store;
+# see CMakeLists.txt), built by Debian's clang
 # in build-fuzz/. Usage: bench/fuzz.sh [seconds per target, default 60] [target ...]
 # Work corpora and crash artifacts go to build-fuzz/fuzz-work/<target>/ (the committed seeds
 # in tests/fuzz/corpus/ are read, never written). Prints executions per target.
