@@ -217,7 +217,7 @@ core::Task<void> RedisSubscriber::resync() {
     core::Millis backoff = endpoint_->backoff_min;
     for (;;) {
         uint64_t subscription = subscription_;
-        std::optional<ValidationState> state = co_await loader_();
+        Result<ValidationState> state = co_await loader_();
         if (stopping_ || !listener_) break;
         if (subscription != subscription_) {
             heard_during_resync_.clear();  // resubscribed meanwhile: take a later snapshot

@@ -39,7 +39,7 @@ class RedisSubscriber final : private RedisConnection::SubscriptionHandler {
   public:
     // Loads the full validation state (nullopt when Redis could not answer). Runs on the
     // subscriber's loop.
-    using Loader = std::function<core::Task<std::optional<ValidationState>>()>;
+    using Loader = std::function<core::Task<Result<ValidationState>>()>;
     // Periodic upkeep of the shared store (e.g. releasing what dead instances held). Runs on
     // the subscriber's loop after every subscription and then every housekeeping period.
     using Housekeeping = std::function<core::Task<void>()>;
