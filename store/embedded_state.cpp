@@ -157,10 +157,8 @@ Result<User> EmbeddedState::find_user_by_email(std::string_view email) const {
 Result<User> EmbeddedState::update_user(int64_t id, const UserPatch& p) {
     const User* current = users_.find(id);
     if (!current) return Answer::not_found;
-    if (p.if_password_hash && current->password_hash != *p.if_password_hash)
-        return Answer::refused;
-    if (p.if_token_version && current->token_version != *p.if_token_version)
-        return Answer::refused;
+    if (p.if_password_hash && current->password_hash != *p.if_password_hash) return Answer::refused;
+    if (p.if_token_version && current->token_version != *p.if_token_version) return Answer::refused;
     const bool more_than_login = patch_changes_more_than_login(p);
     if (!more_than_login && !p.last_login_us) return *current;  // nothing to change
     if (p.email) {

@@ -180,7 +180,8 @@ void EmbeddedStore::publish_stats() {
 // ---- Store methods: each parameter lives in the coroutine frame while the op runs --------
 
 Task<Result<CreateUserResult>> EmbeddedStore::create_user(User user, MailComposer mail) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.create_user(std::move(user), mail); });
+    co_return co_await submit(
+        [&](EmbeddedState& s) { return s.create_user(std::move(user), mail); });
 }
 
 Task<Result<User>> EmbeddedStore::find_user(int64_t id) {

@@ -183,8 +183,9 @@ return {id, 0, 0, mail_id}
 // ARGV 4 id, 5 email set?, 6 new email_key, 7 new email search text, 8 first set?, 9 first
 // search text, 10 last set?, 11 last search text, 12 role or '', 13 active or '', 14 bump
 // token version?, 15 set updated_at?, 16 password hash precondition?, 17 the hash it must
-// be, 18 the token version it must be or '', 19.. field/value pairs -> the user's hash, 0 when there is no such user, or 1 when
-// the precondition fails or the new email belongs to another user (nothing changes).
+// be, 18 the token version it must be or '', 19.. field/value pairs -> the user's hash, 0 when
+// there is no such user, or 1 when the precondition fails or the new email belongs to another user
+// (nothing changes).
 inline constexpr std::string_view redis_update_user = R"lua(
 if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
 local id = tonumber(ARGV[4])

@@ -24,7 +24,7 @@ template <class T = void>
 class [[nodiscard]] Result {
   public:
     Result(T value) : answer_(Answer::ok), value_(std::move(value)) {}  // NOLINT: ok answers
-    Result(Answer answer) : answer_(answer) {}                           // NOLINT: failures
+    Result(Answer answer) : answer_(answer) {}                          // NOLINT: failures
     Result(Answer answer, T detail) : answer_(answer), value_(std::move(detail)) {}
 
     Answer answer() const { return answer_; }
