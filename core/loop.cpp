@@ -74,6 +74,7 @@ Loop::~Loop() {
     if (ring_.ring_fd > 0) io_uring_queue_exit(&ring_);
     if (event_fd_ >= 0) close(event_fd_);
     while (MpscNode* n = mailbox_.pop()) delete static_cast<Message*>(n);
+    for (Timer* t : heap_) t->heap_index_ = Timer::not_armed;  // owners may outlive the loop
 }
 
 Loop* Loop::current() {
@@ -132,6 +133,30 @@ void Loop::run_timers() {
         timers_.erase(timers_.begin());
         fn();
     }
+    while (!heap_.empty() && heap_.front()->key_ <= now_) {
+        Timer* t = heap_.front();
+        if (t->deadline_ > now_) {  // re-armed later since it was placed: move it now
+            t->key_ = t->deadline_;
+            heap_sift_down(0);
+            continue;
+        }
+        heap_remove(0);
+        t->fn(t);  // may re-arm t or destroy its owner
+    }
+}
+
+// The earliest deadline of either timer kind; false when there is none.
+bool Loop::next_deadline(MonoTime& out) const {
+    bool any = false;
+    if (!timers_.empty()) {
+        out = timers_.begin()->first;
+        any = true;
+    }
+    if (!heap_.empty() && (!any || heap_.front()->key_ < out)) {
+        out = heap_.front()->key_;
+        any = true;
+    }
+    return any;
 }
 
 void Loop::run() {
@@ -146,9 +171,9 @@ void Loop::run() {
         if (!running_) break;
         // Sleep until the next timer, at most a second (timers may be added by messages).
         auto wait = Millis(1000);
-        if (!timers_.empty()) {
-            auto until =
-                std::chrono::duration_cast<Millis>(timers_.begin()->first - now_) + Millis(1);
+        MonoTime next{};
+        if (next_deadline(next)) {
+            auto until = std::chrono::duration_cast<Millis>(next - now_) + Millis(1);
             if (until < wait) wait = until < Millis(0) ? Millis(0) : until;
         }
         __kernel_timespec ts{};

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/mpsc_queue.hpp"
@@ -23,6 +24,33 @@ struct Completion {
 };
 
 using TimerId = std::multimap<MonoTime, UniqueFunction<void()>>::iterator;
+
+// A timer embedded in the object that owns it (like Completion): arming, re-arming and
+// disarming are always safe, before or after it fired; destroying it disarms it.
+// Re-arming to a later deadline is O(1) (the heap entry is moved lazily when it comes due).
+class Timer {
+  public:
+    using Fn = void (*)(Timer* self);
+    Timer() = default;
+    Timer(Fn f, void* o) : fn(f), owner(o) {}
+    ~Timer();
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
+
+    Fn fn = nullptr;
+    void* owner = nullptr;
+    // True exactly when the timer is in its loop's heap (armed and not yet fired).
+    bool armed() const { return heap_index_ != not_armed; }
+    MonoTime deadline() const { return deadline_; }
+
+  private:
+    friend class Loop;
+    static constexpr size_t not_armed = ~size_t{0};
+    class Loop* loop_ = nullptr;
+    MonoTime key_{};       // the deadline the heap is ordered by (<= deadline_)
+    MonoTime deadline_{};  // when it fires
+    size_t heap_index_ = not_armed;
+};
 
 class Loop {
   public:
@@ -58,7 +86,12 @@ class Loop {
     // Thread-safe: runs fn on this loop's thread soon. Never blocks.
     void post(UniqueFunction<void()> fn);
 
-    // Timers (loop thread only). A timer fires once; cancel() before it fires.
+    // Embedded timers (loop thread only): fires t.fn(&t) once at `deadline`, unless disarmed
+    // or re-armed first. arm() on an armed timer moves its deadline.
+    void arm(Timer& t, MonoTime deadline);
+    void disarm(Timer& t);
+
+    // Owned one-shot timers (loop thread only). A timer fires once; cancel() before it fires.
     TimerId add_timer(MonoTime deadline, UniqueFunction<void()> fn);
     void cancel_timer(TimerId id) { timers_.erase(id); }
     TimerId no_timer() { return timers_.end(); }
@@ -75,6 +108,11 @@ class Loop {
     void arm_mailbox();
     void drain_mailbox();
     void run_timers();
+    bool next_deadline(MonoTime& out) const;
+    void heap_place(size_t i, Timer* t);
+    void heap_sift_up(size_t i);
+    void heap_sift_down(size_t i);
+    void heap_remove(size_t i);
     static void on_mailbox(Completion* c, int32_t res, uint32_t flags);
 
     struct Message : MpscNode {
@@ -89,6 +127,7 @@ class Loop {
     uint64_t turns_ = 0;
     MonoTime now_{};
     std::multimap<MonoTime, UniqueFunction<void()>> timers_;
+    std::vector<Timer*> heap_;  // embedded timers, a binary min-heap on key_
 
     int event_fd_ = -1;
     uint64_t event_buf_ = 0;

@@ -76,6 +76,7 @@ class Request {
     std::vector<HeaderSpan>& header_spans() { return headers_; }
     std::string& body_storage() { return body_; }
     size_t head_bytes() const { return head_.size(); }
+    std::string_view span_view(Span s) const { return view(s); }
     void set_params(const std::array<std::string_view, max_params>& p, size_t n) {
         params_ = p;
         param_count_ = n;

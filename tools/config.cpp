@@ -175,6 +175,7 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_HEADER_TIMEOUT",
          int_setting("AUTHD_HEADER_TIMEOUT", &Config::header_timeout, 1, 3600)},
         {"AUTHD_IDLE_TIMEOUT", int_setting("AUTHD_IDLE_TIMEOUT", &Config::idle_timeout, 1, 86400)},
+        {"AUTHD_SEND_TIMEOUT", int_setting("AUTHD_SEND_TIMEOUT", &Config::send_timeout, 1, 3600)},
         {"AUTHD_TRUSTED_PROXIES",
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              std::string error;

@@ -29,6 +29,7 @@ struct Config {
     std::string superuser_username, superuser_email, superuser_password;
     int64_t header_timeout = 10;
     int64_t idle_timeout = 60;
+    int64_t send_timeout = 30;  // a client reading none of its answers this long is closed
     int64_t login_max_failures = 10;
     int64_t login_ip_max_failures = 100;  // failed logins per client address per minute
     int64_t reset_mails_per_hour = 5;     // password-reset mails per account per hour

@@ -65,6 +65,7 @@ http::ServerConfig server_config(const Config& c) {
     sc.port = c.listen_port;
     sc.header_timeout = core::Millis(c.header_timeout * 1000);
     sc.idle_timeout = core::Millis(c.idle_timeout * 1000);
+    sc.send_timeout = core::Millis(c.send_timeout * 1000);
     sc.cors_origins = c.cors_origins;
     return sc;
 }
