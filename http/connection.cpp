@@ -103,6 +103,12 @@ void Connection::on_send(core::Completion* c, int32_t res, uint32_t) {
 void Connection::on_timer(core::Timer* t) {
     auto* self = static_cast<Connection*>(t->owner);
     assert(self->timer_kind_ != TimerKind::none && self->state_ != State::closing);
+    if (self->timer_kind_ == TimerKind::send) {
+        // A client that reads nothing: reset instead of a FIN queued behind megabytes the
+        // kernel would keep trying to deliver (its memory is released at once).
+        linger abortive{1, 0};
+        setsockopt(self->fd_, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+    }
     self->timer_kind_ = TimerKind::none;
     self->begin_close();
     self->maybe_finish_close();

@@ -156,14 +156,17 @@ bool Exchange::dispatch() {
     head_only_ = req.method == Method::head;  // HEAD never carries a body, on any answer
     if (!req.keep_alive || ctx_.shutting_down) close_after_send_ = true;
 
-    if (CorsPolicy::is_preflight(req) && ctx_.cors->allowed(req.header("origin"))) {
+    RouteMatch m = ctx_.router->match(req.method, req.path());
+    // A route with its own OPTIONS handler (forward auth: a proxy relays any method, and a
+    // 204 would read as a denial) answers preflights itself.
+    bool own_options = m.route && (m.route->allowed & method_bit(Method::options));
+    if (CorsPolicy::is_preflight(req) && !own_options && ctx_.cors->allowed(req.header("origin"))) {
         Response res;
         res.status = 204;
         res.body_is_empty = true;
         write_response(res, metric_routes);
         return true;
     }
-    RouteMatch m = ctx_.router->match(req.method, req.path());
     Handler h = m.route ? m.handler : Handler{};
     if (answer_without_handler(req, m, h)) return true;
     req.set_params(m.params, m.param_count);

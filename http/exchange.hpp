@@ -43,7 +43,7 @@ struct ExchangeContext {
     const Router* router = nullptr;
     const CorsPolicy* cors = nullptr;
     LoopMetrics* metrics = nullptr;
-    void* app_context = nullptr;  // Request::context
+    LoopContext* app_context = nullptr;  // Request::context
     RequestPool* requests = nullptr;
     bool shutting_down = false;  // answers carry Connection: close
 };

@@ -37,7 +37,7 @@ struct ServerConfig {
 class LoopServer {
   public:
     LoopServer(core::Loop& loop, const Router& router, const ServerConfig& config,
-               LoopMetrics& metrics, void* app_context);
+               LoopMetrics& metrics, LoopContext* app_context);
     ~LoopServer();
 
     // Opens the listener and arms accept.

@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint8_t digest[HmacSha256::digest_size];
     mac.mac(token, digest);
     token += '.';
-    token += base64url_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+    token +=
+        base64url_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
     (void)codec.verify(token, 1700000000, out, scratch);
     return 0;
 }

@@ -7,6 +7,8 @@
 namespace authd::http::testing_exchange {
 namespace {
 
+using namespace std::string_literals;
+
 struct Smuggle {
     const char* name;
     std::string bytes;
@@ -21,7 +23,7 @@ std::vector<Smuggle> smuggling_table() {
         {"bare LF", "GET /healthz HTTP/1.1\nHost: h\n\n"},
         {"bare LF in a header", "GET /healthz HTTP/1.1\r\nHost: h\nX: y\r\n\r\n"},
         {"space before colon", "GET /healthz HTTP/1.1\r\nHost : h\r\n\r\n"},
-        {"NUL in a value", std::string("GET /healthz HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n", 46)},
+        {"NUL in a value", "GET /healthz HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n"s},
         {"CTL in a value",
          "GET /healthz HTTP/1.1\r\nHost: h\r\nX: a\x01"
          "b\r\n\r\n"},
