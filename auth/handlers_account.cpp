@@ -8,6 +8,7 @@
 #include "auth/permissions.hpp"
 #include "auth/registration.hpp"
 #include "auth/services.hpp"
+#include "auth/session_revocation.hpp"
 #include "auth/token_service.hpp"
 #include "auth/user_json.hpp"
 #include "core/clock.hpp"
@@ -42,18 +43,6 @@ std::string other_session(LoopContext& ctx, const http::BodyFields& body, const 
         return {};
     if (claims.user_id != me.user_id || claims.sid == me.sid) return {};
     return std::string(claims.sid);
-}
-
-// Records the session as revoked in the store, then on every loop before answering. False
-// when the store did not take it: then nothing changes, so that the client's retry (after
-// a 503) still authenticates and revokes it for every instance.
-core::Task<bool> revoke_everywhere(Services& s, std::string sid) {
-    store::Result<store::RevokeResult> r = co_await s.store->revoke_session(sid);
-    if (r.unavailable()) co_return false;
-    int64_t expires_at =
-        r && r->expires_at > 0 ? r->expires_at : core::wall_seconds() + s.settings.refresh_ttl;
-    co_await spread_revocation(s, std::move(sid), expires_at);
-    co_return true;
 }
 
 struct PasswordChange {

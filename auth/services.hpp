@@ -12,6 +12,7 @@
 #include "auth/legacy_tokens.hpp"
 #include "auth/link_token.hpp"
 #include "auth/password_hasher.hpp"
+#include "auth/service_clients.hpp"
 #include "auth/trusted_proxies.hpp"
 #include "auth/validation_cache.hpp"
 #include "core/blocking_pool.hpp"
@@ -40,6 +41,7 @@ struct AuthSettings {
     uint32_t reset_mails_per_hour = 5;  // password-reset mails per account per hour
     int64_t ip_failure_window = 60;
     size_t list_max = 10000;  // AUTHD_LIST_MAX: most list items without an explicit limit
+    std::string forward_cookie;  // AUTHD_FORWARD_COOKIE: /auth/forward also reads this cookie
     // Peers allowed to name the client (AUTHD_TRUSTED_PROXIES), and the header they write.
     TrustedProxies trusted_proxies;
     ForwardedHeader forwarded_header = ForwardedHeader::x_forwarded_for;
@@ -56,6 +58,7 @@ struct Services {
     PasswordHasher hasher;
     JwtCodec jwt;
     LinkTokens links;
+    ServiceClients service_clients;  // callers of /oauth/introspect and /oauth/revoke
     store::Store* store = nullptr;
     core::LoopGroup* loops = nullptr;
     core::BlockingPool* hash_pool = nullptr;

@@ -18,6 +18,9 @@ usage: bench/compare_wrk.sh [options]
   --warmup D        unrecorded warm-up run per server before the rounds (default 2s, 0 = none)
   --authd-port P    benchmark an authd already listening on 127.0.0.1:P instead of starting
                     build/authd with a temporary store
+  --io LIST         start one authd per I/O backend in LIST (comma-separated, e.g.
+                    io_uring,epoll) and alternate all of them with nginx; ratios are given
+                    against nginx and against the first backend
 EOF
 }
 
@@ -30,6 +33,7 @@ threads=2
 workers=2
 warmup=2s
 authd_port=""
+io_list=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --path) path=$2; shift 2 ;;
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
         --workers) workers=$2; shift 2 ;;
         --warmup) warmup=$2; shift 2 ;;
         --authd-port) authd_port=$2; shift 2 ;;
+        --io) io_list=$2; shift 2 ;;
         -h | --help) usage; exit 0 ;;
         *) echo "compare_wrk.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -54,6 +59,7 @@ done
 duration_s=$(seconds_of "$duration")
 warmup_s=$(seconds_of "$warmup")
 [ -z "$lua" ] || [ -f "$lua" ] || die "no such wrk script: $lua"
+[ -z "$io_list" ] || [ -z "$authd_port" ] || die "--io starts its own servers: no --authd-port"
 for tool in wrk nginx curl; do
     command -v "$tool" >/dev/null || die "$tool not found; run: tools/setup.sh bench"
 done
@@ -98,7 +104,7 @@ start_nginx() {
         die "nginx did not start: $(cat "$dir/error.log" "$dir/stdout.log" 2>/dev/null)"
 }
 
-start_authd() {
+start_authd() {  # start_authd [io backend]: sets authd_port
     if [ -n "$authd_port" ]; then
         wait_http "http://127.0.0.1:$authd_port/healthz" 2 "" ||
             die "no authd answering on 127.0.0.1:$authd_port"
@@ -107,14 +113,15 @@ start_authd() {
     ensure_authd_built
     authd_port=$(free_port)
     started_authd=1
-    env AUTHD_LISTEN="127.0.0.1:$authd_port" AUTHD_STORE="file:$tmp/authd-data" \
+    local io=${1:-}
+    env ${io:+AUTHD_IO=$io} AUTHD_LISTEN="127.0.0.1:$authd_port" AUTHD_STORE="file:$tmp/authd-data$io" \
         AUTHD_THREADS="$workers" AUTHD_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789" \
         AUTHD_ACCESS_TTL=86400 AUTHD_SUPERUSER_USERNAME=benchadmin \
         AUTHD_SUPERUSER_EMAIL=benchadmin@example.com AUTHD_SUPERUSER_PASSWORD="$bench_password" \
-        build/authd serve >"$tmp/authd.log" 2>&1 &
+        build/authd serve >"$tmp/authd$io.log" 2>&1 &
     pids+=($!)
     wait_http "http://127.0.0.1:$authd_port/healthz" 15 "$!" ||
-        die "authd did not start: $(tail -20 "$tmp/authd.log")"
+        die "authd did not start: $(tail -20 "$tmp/authd$io.log")"
 }
 
 # For --lua without AUTHD_BENCH_TOKEN: log in as the superuser the started authd created.
@@ -142,45 +149,61 @@ bench_password="Bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 started_authd=0
 nginx_port=""
 start_nginx
-start_authd
-fetch_token
+names=(nginx) ports=("$nginx_port")
+if [ -z "$io_list" ]; then
+    start_authd
+    fetch_token
+    names+=(authd) ports+=("$authd_port")
+else
+    IFS=, read -r -a ios <<<"$io_list"
+    for io in "${ios[@]}"; do
+        authd_port=""
+        start_authd "$io"
+        fetch_token  # from the first one; the same key and superuser make it valid on all
+        names+=("$io") ports+=("$authd_port")
+    done
+fi
 if [ -n "$lua" ]; then
     what="wrk script $lua"
 else
     what="GET $path"
 fi
-echo "authd on 127.0.0.1:$authd_port vs nginx ($workers workers) on 127.0.0.1:$nginx_port"
+echo "${names[*]:1} vs nginx ($workers workers), ports ${ports[*]}"
 echo "wrk -t$threads -c$connections -d$duration --latency, $what, $rounds rounds each"
 
 if [ "$warmup_s" -gt 0 ]; then
-    run_wrk "$nginx_port" "$warmup" "$tmp/warmup-nginx.txt"
-    run_wrk "$authd_port" "$warmup" "$tmp/warmup-authd.txt"
+    for i in "${!names[@]}"; do run_wrk "${ports[$i]}" "$warmup" "$tmp/warmup-$i.txt"; done
 fi
 
-nginx_rps=() nginx_p99=() authd_rps=() authd_p99=()
-printf '\n%-6s %-6s %12s %10s %9s %8s\n' round server "req/s" "p99 ms" non-2xx errors
+declare -A all_rps all_p99
+printf '\n%-6s %-9s %12s %10s %9s %8s\n' round server "req/s" "p99 ms" non-2xx errors
 for ((r = 1; r <= rounds; r++)); do
-    for server in nginx authd; do
-        port_var=${server}_port
-        out=$tmp/wrk-$server-$r.txt
-        run_wrk "${!port_var}" "$duration" "$out"
+    for i in "${!names[@]}"; do
+        server=${names[$i]}
+        out=$tmp/wrk-$i-$r.txt
+        run_wrk "${ports[$i]}" "$duration" "$out"
         parse_wrk "$out"
-        printf '%-6s %-6s %12.0f %10.3f %9s %8s\n' "$r" "$server" "$rps" "$p99" "$non2xx" "$errors"
-        if [ "$server" = nginx ]; then
-            nginx_rps+=("$rps"); nginx_p99+=("$p99")
-        else
-            authd_rps+=("$rps"); authd_p99+=("$p99")
-            [ "$non2xx" = 0 ] || echo "  warning: authd answered $non2xx non-2xx responses" >&2
+        printf '%-6s %-9s %12.0f %10.3f %9s %8s\n' "$r" "$server" "$rps" "$p99" "$non2xx" "$errors"
+        all_rps[$i]+="$rps " all_p99[$i]+="$p99 "
+        if [ "$i" -gt 0 ] && [ "$non2xx" != 0 ]; then
+            echo "  warning: $server answered $non2xx non-2xx responses" >&2
         fi
     done
 done
 
-m_nginx_rps=$(median "${nginx_rps[@]}")
-m_nginx_p99=$(median "${nginx_p99[@]}")
-m_authd_rps=$(median "${authd_rps[@]}")
-m_authd_p99=$(median "${authd_p99[@]}")
-printf '%-13s %12.0f %10.3f\n' "median nginx" "$m_nginx_rps" "$m_nginx_p99"
-printf '%-13s %12.0f %10.3f\n' "median authd" "$m_authd_rps" "$m_authd_p99"
-awk -v ar="$m_authd_rps" -v nr="$m_nginx_rps" -v ap="$m_authd_p99" -v np="$m_nginx_p99" 'BEGIN {
-    printf "%-13s %12.2f %10.2f   (authd/nginx: req/s higher is better, p99 lower is better)\n",
-           "ratio", (nr > 0 ? ar / nr : 0), (np > 0 ? ap / np : 0) }'
+declare -a m_rps m_p99
+for i in "${!names[@]}"; do
+    # shellcheck disable=SC2086 # the lists are space-separated numbers
+    m_rps[$i]=$(median ${all_rps[$i]})
+    # shellcheck disable=SC2086
+    m_p99[$i]=$(median ${all_p99[$i]})
+    printf '%-16s %12.0f %10.3f\n' "median ${names[$i]}" "${m_rps[$i]}" "${m_p99[$i]}"
+done
+for i in "${!names[@]}"; do
+    [ "$i" -gt 0 ] || continue
+    awk -v n="${names[$i]}" -v ar="${m_rps[$i]}" -v nr="${m_rps[0]}" -v fr="${m_rps[1]}" \
+        -v ap="${m_p99[$i]}" -v np="${m_p99[0]}" -v first="${names[1]}" 'BEGIN {
+        printf "%-16s %12.2f %10.2f   (vs nginx: req/s higher is better, p99 lower is better)\n",
+               "ratio " n, (nr > 0 ? ar / nr : 0), (np > 0 ? ap / np : 0)
+        if (n != first) printf "%-16s %12.2f   (req/s vs %s)\n", "ratio " n, (fr > 0 ? ar / fr : 0), first }'
+done

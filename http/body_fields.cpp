@@ -34,15 +34,42 @@ Response json_error(std::string_view reason) {
     return detail_response(400, msg);
 }
 
-void put(std::vector<Field>& fields, Field f) {
-    for (auto& existing : fields) {
-        if (existing.name == f.name) {
-            existing = std::move(f);
-            return;
-        }
-    }
-    fields.push_back(std::move(f));
+Response too_many_fields() {
+    return detail_response(400, "Too many fields in the request body (at most " +
+                                    std::to_string(max_body_fields) + ").");
 }
+
+// Duplicate detection in O(1) per field: an open-addressing table of indices into the
+// field list (the cap bounds even a fully colliding table to max_body_fields² compares).
+class FieldIndex {
+  public:
+    explicit FieldIndex(std::vector<Field>& fields) : fields_(fields) {
+        for (size_t i = 0; i < fields_.size(); ++i) slot_for(fields_[i].name) = uint16_t(i + 1);
+    }
+    // Adds or replaces (a repeated name keeps its last value). False beyond the cap.
+    bool put(Field f) {
+        if (++seen_ > max_body_fields) return false;
+        uint16_t& slot = slot_for(f.name);
+        if (slot != 0) {
+            fields_[slot - 1] = std::move(f);
+            return true;
+        }
+        fields_.push_back(std::move(f));
+        slot = static_cast<uint16_t>(fields_.size());
+        return true;
+    }
+
+  private:
+    static constexpr size_t slots = 2 * max_body_fields;  // power of two, load ≤ 1/2
+    uint16_t& slot_for(std::string_view name) {
+        size_t i = std::hash<std::string_view>{}(name) & (slots - 1);
+        while (table_[i] != 0 && fields_[table_[i] - 1].name != name) i = (i + 1) & (slots - 1);
+        return table_[i];
+    }
+    std::vector<Field>& fields_;
+    uint16_t table_[slots] = {};
+    size_t seen_ = 0;
+};
 
 std::optional<Response> parse_json(Request& req, BodyFields& out) {
     std::string& body = req.body_storage();
@@ -55,6 +82,7 @@ std::optional<Response> parse_json(Request& req, BodyFields& out) {
     }
     simdjson::dom::object obj;
     if (doc.get_object().get(obj)) return json_error("the body must be a JSON object");
+    FieldIndex index(out.fields);
     for (auto [key, value] : obj) {
         Field f;
         f.name = std::string(key);
@@ -80,7 +108,7 @@ std::optional<Response> parse_json(Request& req, BodyFields& out) {
                 f.kind = FieldKind::number;
                 f.value = simdjson::to_string(value);
         }
-        put(out.fields, std::move(f));
+        if (!index.put(std::move(f))) return too_many_fields();
     }
     return std::nullopt;
 }
@@ -119,7 +147,8 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
     return out;
 }
 
-bool parse_urlencoded(std::string_view text, std::vector<Field>& out) {
+FormError decode_urlencoded(std::string_view text, std::vector<Field>& out) {
+    FieldIndex index(out);
     while (!text.empty()) {
         size_t amp = text.find('&');
         std::string_view pair = text.substr(0, amp);
@@ -130,10 +159,12 @@ bool parse_urlencoded(std::string_view text, std::vector<Field>& out) {
         f.name = percent_decode(pair.substr(0, eq), true);
         f.value = eq == std::string_view::npos ? std::string{}
                                                : percent_decode(pair.substr(eq + 1), true);
-        if (!core::is_valid_utf8(f.name) || !core::is_valid_utf8(f.value)) return false;
-        put(out, std::move(f));
+        if (!core::is_valid_utf8(f.name) || !core::is_valid_utf8(f.value)) {
+            return FormError::bad_utf8;
+        }
+        if (!index.put(std::move(f))) return FormError::too_many_fields;
     }
-    return true;
+    return FormError::none;
 }
 
 std::optional<Response> parse_body(Request& req, BodyFields& out) {
@@ -145,10 +176,14 @@ std::optional<Response> parse_body(Request& req, BodyFields& out) {
     if (req.body().empty()) return std::nullopt;
     if (iequals(type, "application/json")) return parse_json(req, out);
     if (out.from_form) {
-        if (!parse_urlencoded(req.body(), out.fields)) {
-            return detail_response(400, "Form parse error - the body is not valid UTF-8.");
+        switch (decode_urlencoded(req.body(), out.fields)) {
+            case FormError::none:
+                return std::nullopt;
+            case FormError::bad_utf8:
+                return detail_response(400, "Form parse error - the body is not valid UTF-8.");
+            case FormError::too_many_fields:
+                return too_many_fields();
         }
-        return std::nullopt;
     }
     return unsupported_media_type(content_type);
 }

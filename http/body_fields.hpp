@@ -19,6 +19,10 @@ struct Field {
     std::string value;  // string: decoded text; number: JSON text; boolean: "true"/"false"
 };
 
+// A body or query string with more distinct or repeated fields than this is refused (400):
+// every reader below is linear in its input, and the field list stays small.
+inline constexpr size_t max_body_fields = 256;
+
 struct BodyFields {
     std::vector<Field> fields;  // in body order; a repeated name keeps its last value
     bool from_form = false;
@@ -30,7 +34,11 @@ struct BodyFields {
 std::optional<Response> parse_body(Request& req, BodyFields& out);
 
 // application/x-www-form-urlencoded decoding (also used for query strings).
-bool parse_urlencoded(std::string_view text, std::vector<Field>& out);
+enum class FormError { none, bad_utf8, too_many_fields };
+FormError decode_urlencoded(std::string_view text, std::vector<Field>& out);
+inline bool parse_urlencoded(std::string_view text, std::vector<Field>& out) {
+    return decode_urlencoded(text, out) == FormError::none;
+}
 std::string percent_decode(std::string_view s, bool plus_is_space);
 
 }  // namespace authd::http

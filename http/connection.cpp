@@ -1,5 +1,6 @@
-// Connection: recv → parse → dispatch → respond, in order, with timeouts and a careful
-// close (shutdown, wait for the multishot recv to end, then close the fd and free).
+// Connection: moves bytes between the socket and the Exchange, keeps one timer for the
+// limit that applies now (head, idle, send, linger), and closes carefully (shutdown, wait
+// for the multishot recv and the send to end, then close the fd and free).
 #include "http/connection.hpp"
 
 #include <arpa/inet.h>
@@ -8,36 +9,27 @@
 #include <unistd.h>
 
 #include <cassert>
-#include <charconv>
-#include <cstring>
 
-#include "http/http_date.hpp"
-#include "http/limits.hpp"
 #include "http/server.hpp"
 
 namespace authd::http {
 namespace {
 
-constexpr size_t max_pending_input = 4 * (max_head_bytes + max_body_bytes);
 constexpr core::Millis linger_timeout{2000};
-constexpr size_t keep_buffer_capacity = 16 * 1024;
-
-void append_number(std::string& out, size_t n) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-    out.append(buf, end);
-}
 
 }  // namespace
 
-Connection::Connection(LoopServer& server, int fd) : server_(server), fd_(fd) {
+Connection::Connection(LoopServer& server, int fd)
+    : server_(server),
+      fd_(fd),
+      timer_(&Connection::on_timer, this),
+      exchange_(server.exchange_context(), &Connection::on_exchange, this) {
     recv_completion_ = {&Connection::on_recv, this};
     send_completion_ = {&Connection::on_send, this};
 }
 
 Connection::~Connection() {
-    assert(!recv_armed_ && !send_in_flight_ && !handler_running_);
-    release_request();
+    assert(!recv_armed_ && !send_armed_ && !exchange_.handler_running());
     if (fd_ >= 0) close(fd_);
 }
 
@@ -54,393 +46,167 @@ void Connection::start() {
                       sizeof peer_);
         }
     }
+    exchange_.set_peer(peer_);
     arm_recv();
-    set_timeout(&server_.head_timeouts(), server_.config().header_timeout);
+    set_timer(TimerKind::head, server_.config().header_timeout);
 }
 
 void Connection::arm_recv() {
-    io_uring_sqe* s = server_.loop().sqe_for(&recv_completion_);
-    io_uring_prep_recv_multishot(s, fd_, nullptr, 0, 0);
-    s->flags |= IOSQE_BUFFER_SELECT;
-    s->buf_group = server_.buffers().group_id();
+    assert(!recv_armed_ && state_ != State::closing);
+    server_.loop().recv(fd_, server_.buffers(), &recv_completion_);
     recv_armed_ = true;
 }
 
 void Connection::on_recv(core::Completion* c, int32_t res, uint32_t flags) {
     auto* self = static_cast<Connection*>(c->owner);
-    bool more = flags & IORING_CQE_F_MORE;
-    if (!more) self->recv_armed_ = false;
+    assert(self->recv_armed_);
+    if (!core::completion_more(flags)) {
+        self->recv_armed_ = false;
+        self->recv_cancelling_ = false;
+    }
     if (res > 0) {
-        assert(flags & IORING_CQE_F_BUFFER);
-        auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+        assert(flags & core::op_has_buffer);
+        uint16_t bid = core::completion_buffer(flags);
         std::string_view data(self->server_.buffers().buffer(bid), static_cast<size_t>(res));
-        if (self->closing_ || self->reading_stopped_) {
-            // discard: closing, or lingering after an error response
-        } else if (self->handler_running_) {
-            if (self->pending_in_.size() + data.size() > max_pending_input) {
-                self->reading_stopped_ = true;  // a client flooding pipelined bytes: stop reading
-                self->close_after_send_ = true;
-            } else {
-                self->pending_in_.append(data);
-            }
-        } else {
-            self->process(data);
-        }
+        if (self->state_ == State::open) self->exchange_.receive(data);  // else: discarded
         self->server_.buffers().recycle(bid);
-        if (!self->recv_armed_ && !self->closing_) self->arm_recv();
-    } else if (res == -ENOBUFS) {
-        if (!self->closing_) self->arm_recv();  // buffers were recycled during this batch
-    } else if (res == 0 && !self->closing_ && !self->lingering_) {
+    } else if (res == 0) {
         // EOF: the client may have half-closed after its last request; answer it first.
-        // While an async handler runs, the requests it already sent wait in pending_in_:
-        // they are still answered (process() closes once they are done).
-        self->peer_closed_ = true;
-        if (!self->handler_running_) self->close_after_send_ = true;
-        self->after_output();
-    } else {
-        self->begin_close();
+        self->peer_eof_ = true;
+        if (self->state_ == State::open) self->exchange_.end_of_input();
+        if (self->state_ == State::lingering) self->begin_close();
+    } else if (res != -ENOBUFS && res != -ECANCELED) {
+        self->begin_close();  // ENOBUFS: re-armed by settle(); ECANCELED: we stopped reading
     }
+    self->settle();
     self->maybe_finish_close();
-}
-
-void Connection::process(std::string_view data) {
-    while (!closing_) {
-        if (!request_) {
-            request_ = server_.acquire_request();
-            parser_.set_request(request_);
-        }
-        ParseResult r = parser_.feed(data);
-        if (parser_.take_continue_request()) out_ += "HTTP/1.1 100 Continue\r\n\r\n";
-        if (r.event == ParseEvent::need_more) break;
-        if (r.event == ParseEvent::error) {
-            reading_stopped_ = true;
-            close_after_send_ = true;
-            write_error(r.error_status);
-            break;
-        }
-        data.remove_prefix(r.consumed);
-        if (!dispatch()) {
-            pending_in_.append(data);  // parsed once the handler is done
-            break;
-        }
-        if (close_after_send_ || data.empty()) break;
-    }
-    if (!handler_running_ && !parser_.in_message()) release_request();
-    if (peer_closed_ && !handler_running_) close_after_send_ = true;  // nothing more will come
-    flush();
-    after_output();
-}
-
-bool Connection::dispatch() {
-    Request& req = *request_;
-    req.context = server_.app_context();
-    req.set_peer_address(peer_);
-    request_started_ = core::mono_now();
-    head_only_ = false;
-    if (!req.keep_alive || server_.shutting_down()) close_after_send_ = true;
-
-    const CorsPolicy& cors = server_.cors();
-    if (CorsPolicy::is_preflight(req) && cors.allowed(req.header("origin"))) {
-        Response res;
-        res.status = 204;
-        res.body_is_empty = true;
-        write_response(res, metric_routes);
-        return true;
-    }
-    RouteMatch m = server_.router().match(req.method, req.path());
-    if (!m.route) {
-        Response res = detail_response(404, "Not found.");
-        write_response(res, metric_routes);
-        return true;
-    }
-    Handler h = m.handler;
-    if (!h.sync && !h.async && req.method == Method::head) {
-        h = m.route->by_method[static_cast<size_t>(Method::get)];
-        head_only_ = h.sync || h.async;
-    }
-    if (!h.sync && !h.async) {
-        Response res;
-        if (req.method == Method::options) {
-            res.body =
-                "{\"name\":\"authd\",\"renders\":[\"application/json\"],"
-                "\"parses\":[\"application/json\",\"application/x-www-form-urlencoded\"]}";
-        } else {
-            std::string msg = "Method \"";
-            msg += req.method_text;
-            msg += "\" not allowed.";
-            res = detail_response(405, msg);
-        }
-        res.header("Allow", m.route->allow_header);
-        write_response(res, m.route->id);
-        return true;
-    }
-    req.set_params(m.params, m.param_count);
-    if (h.sync) {
-        run_sync(h.sync, req, m.route->id);
-        sync_response_.body.clear();
-        return true;
-    }
-    task_route_ = m.route->id;
-    start_async(h.async, req);
-    return !handler_running_;
-}
-
-void Connection::run_sync(SyncHandler h, Request& req, size_t route_id) {
-    sync_response_.reset();
-    h(req, sync_response_);
-    write_response(sync_response_, route_id);
-}
-
-void Connection::start_async(AsyncHandler h, Request& req) {
-    handler_running_ = true;
-    async_finished_ = false;
-    clear_timeout();
-    task_ = h(req);
-    in_dispatch_ = true;
-    task_.start([this] { on_async_done(); });
-    in_dispatch_ = false;
-    if (async_finished_) {
-        Response res = std::move(task_.result());
-        task_ = {};
-        handler_running_ = false;
-        write_response(res, task_route_);
-    }
-}
-
-void Connection::on_async_done() {
-    if (in_dispatch_) {
-        async_finished_ = true;  // finished inside start(); start_async() writes the answer
-        return;
-    }
-    Response res = std::move(task_.result());
-    task_ = {};  // frees the finished frame (we run in its final suspend, after its last use)
-    handler_running_ = false;
-    if (!closing_) {
-        write_response(res, task_route_);
-        std::string rest;
-        rest.swap(pending_in_);
-        if (!rest.empty() && !close_after_send_) {
-            process(rest);
-        } else {
-            if (!parser_.in_message()) release_request();
-            if (peer_closed_) close_after_send_ = true;
-            flush();
-            after_output();
-        }
-    }
-    maybe_finish_close();
-}
-
-void Connection::write_head(const Response& res, size_t body_length) {
-    out_ += "HTTP/1.1 ";
-    append_number(out_, static_cast<size_t>(res.status));
-    out_ += ' ';
-    out_ += reason_phrase(res.status);
-    out_ += "\r\nDate: ";
-    out_ += http_date();
-    out_ += "\r\n";
-    if (!res.body_is_empty) {
-        out_ += "Content-Type: ";
-        out_ += res.content_type;
-        out_ += "\r\nContent-Length: ";
-        append_number(out_, body_length);
-        out_ += "\r\n";
-    }
-    out_ += "X-Content-Type-Options: nosniff\r\n";
-    if (res.no_store) out_ += "Cache-Control: no-store\r\n";
-    for (const auto& [name, value] : res.headers) {
-        out_ += name;
-        out_ += ": ";
-        out_ += value;
-        out_ += "\r\n";
-    }
-    const CorsPolicy& cors = server_.cors();
-    bool head_parsed = request_ && parser_.head_complete();
-    if (cors.enabled()) {
-        out_ += "Vary: Origin\r\n";
-        std::string_view origin = head_parsed ? request_->header("origin") : std::string_view{};
-        if (cors.allowed(origin)) {
-            cors.append_response_headers(out_, origin);
-            if (CorsPolicy::is_preflight(*request_)) cors.append_preflight_headers(out_);
-        }
-    }
-    if (close_after_send_) {
-        out_ += "Connection: close\r\n";
-    } else if (head_parsed && request_->version_minor == 0) {
-        out_ += "Connection: keep-alive\r\n";
-    }
-    out_ += "\r\n";
-}
-
-void Connection::write_response(Response& res, size_t route_id) {
-    if (res.close_connection) close_after_send_ = true;
-    if (res.status == 204) res.body_is_empty = true;
-    size_t body_length = res.body_is_empty ? 0 : res.body.size();
-    write_head(res, body_length);
-    if (!head_only_ && !res.body_is_empty) out_ += res.body;
-    auto elapsed = std::chrono::duration<double>(core::mono_now() - request_started_).count();
-    server_.metrics().count_request(route_id, res.status, elapsed);
-}
-
-void Connection::write_error(int status) {
-    Response res;
-    switch (status) {
-        case 413:
-            res = detail_response(413, "Request body is too large.");
-            break;
-        case 431:
-            res = detail_response(431, "Request header fields too large.");
-            break;
-        case 505:
-            res = detail_response(505, "HTTP version not supported.");
-            break;
-        default:
-            res = detail_response(400, "Malformed HTTP request.");
-            break;
-    }
-    request_started_ = core::mono_now();
-    close_after_send_ = true;
-    write_response(res, metric_routes);
-}
-
-void Connection::flush() {
-    if (send_in_flight_ || out_.empty() || closing_) return;
-    sending_.swap(out_);
-    out_.clear();
-    send_offset_ = 0;
-    submit_send();
-}
-
-void Connection::submit_send() {
-    io_uring_sqe* s = server_.loop().sqe_for(&send_completion_);
-    io_uring_prep_send(s, fd_, sending_.data() + send_offset_, sending_.size() - send_offset_,
-                       MSG_NOSIGNAL);
-    send_in_flight_ = true;
 }
 
 void Connection::on_send(core::Completion* c, int32_t res, uint32_t) {
     auto* self = static_cast<Connection*>(c->owner);
-    self->send_in_flight_ = false;
-    if (res < 0 || self->closing_) {
-        self->begin_close();
-    } else {
-        self->send_offset_ += static_cast<size_t>(res);
-        if (self->send_offset_ < self->sending_.size()) {
-            self->submit_send();
-            return;
+    assert(self->send_armed_);
+    self->send_armed_ = false;
+    if (self->state_ != State::closing) {
+        if (res <= 0) {
+            self->begin_close();
+        } else {
+            // Progress restarts the send limit: only a client that reads nothing for
+            // send_timeout is closed (its output stays bounded meanwhile).
+            self->set_timer(TimerKind::send, self->server_.config().send_timeout);
+            self->exchange_.sent(static_cast<size_t>(res));
+            self->settle();
         }
-        self->sending_.clear();
-        if (self->sending_.capacity() > keep_buffer_capacity) std::string().swap(self->sending_);
-        self->flush();
-        self->after_output();
     }
     self->maybe_finish_close();
 }
 
-// Decides what comes after output settled: close, linger, or wait for the next request.
-void Connection::after_output() {
-    if (closing_ || handler_running_) return;
-    if (send_in_flight_ || !out_.empty()) {
-        update_timeout_state();
-        return;
+void Connection::on_timer(core::Timer* t) {
+    auto* self = static_cast<Connection*>(t->owner);
+    assert(self->timer_kind_ != TimerKind::none && self->state_ != State::closing);
+    if (self->timer_kind_ == TimerKind::send) {
+        // A client that reads nothing: reset instead of a FIN queued behind megabytes the
+        // kernel would keep trying to deliver (its memory is released at once).
+        linger abortive{1, 0};
+        setsockopt(self->fd_, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
     }
-    if (close_after_send_) {
-        if (reading_stopped_ && !peer_closed_) {
+    self->timer_kind_ = TimerKind::none;
+    self->begin_close();
+    self->maybe_finish_close();
+}
+
+void Connection::on_exchange(void* owner) {
+    auto* self = static_cast<Connection*>(owner);
+    self->settle();
+    self->maybe_finish_close();  // may delete self
+}
+
+// After any event: send what is ready, then close, linger, or adjust reading and the timer.
+void Connection::settle() {
+    if (state_ == State::closing) return;
+    if (!send_armed_) {
+        std::string_view bytes = exchange_.next_send();
+        if (!bytes.empty()) {
+            server_.loop().send(fd_, bytes.data(), bytes.size(), &send_completion_);
+            send_armed_ = true;
+        }
+    }
+    if (state_ == State::open && exchange_.finished()) {
+        if (exchange_.refused_input() && !peer_eof_) {
             begin_linger();
         } else {
             begin_close();
+            return;
         }
-        return;
     }
-    if (out_.capacity() > keep_buffer_capacity) std::string().swap(out_);
-    update_timeout_state();
+    update_reading();
+    if (state_ == State::open) update_timer();
+}
+
+// Reading follows the exchange: paused while its buffered input is at its bound.
+void Connection::update_reading() {
+    bool want = !peer_eof_ && (state_ == State::lingering || exchange_.wants_input());
+    if (want && !recv_armed_) {
+        arm_recv();
+    } else if (!want && recv_armed_ && !recv_cancelling_) {
+        server_.loop().cancel(fd_, &recv_completion_);
+        recv_cancelling_ = true;
+    }
+}
+
+// One timer, for the limit of the current phase. The head limit runs from the first byte
+// of a head and is never extended; the idle limit restarts only once an answer was sent
+// (a request merely parsed does not extend it); the send limit restarts on send progress.
+void Connection::update_timer() {
+    const ServerConfig& cfg = server_.config();
+    if (exchange_.unsent() > 0) {
+        if (timer_kind_ != TimerKind::send) set_timer(TimerKind::send, cfg.send_timeout);
+    } else if (exchange_.handler_running()) {
+        server_.loop().disarm(timer_);
+        timer_kind_ = TimerKind::none;
+    } else if (exchange_.in_message() && !exchange_.head_complete()) {
+        if (timer_kind_ != TimerKind::head) set_timer(TimerKind::head, cfg.header_timeout);
+    } else if (timer_kind_ != TimerKind::idle) {
+        set_timer(TimerKind::idle, cfg.idle_timeout);
+    }
+}
+
+void Connection::set_timer(TimerKind kind, core::Millis timeout) {
+    timer_kind_ = kind;
+    server_.loop().arm(timer_, server_.loop().now() + timeout);
 }
 
 // After an error answer, shut our write side and discard input for a moment so the
 // client reads the answer instead of a reset caused by its unread bytes.
 void Connection::begin_linger() {
-    if (lingering_) return;
-    lingering_ = true;
-    reading_stopped_ = true;
+    assert(state_ == State::open);
+    state_ = State::lingering;
     ::shutdown(fd_, SHUT_WR);
-    set_timeout(&server_.linger_timeouts(), linger_timeout);
+    set_timer(TimerKind::linger, linger_timeout);
 }
 
 void Connection::shutdown_gracefully() {
-    bool busy = handler_running_ || parser_.in_message() || send_in_flight_ || !out_.empty();
-    close_after_send_ = true;
-    if (!busy) begin_close();
+    if (state_ == State::open) exchange_.stop_after_current();
+    settle();
     maybe_finish_close();
 }
 
 void Connection::begin_close() {
-    if (closing_) return;
-    closing_ = true;
-    clear_timeout();
-    ::shutdown(fd_, SHUT_RDWR);
-    if (recv_armed_) {
-        io_uring_sqe* s = server_.loop().sqe();
-        io_uring_prep_cancel(s, &recv_completion_, 0);
-        io_uring_sqe_set_data(s, nullptr);
+    if (state_ == State::closing) return;
+    state_ = State::closing;
+    server_.loop().disarm(timer_);
+    timer_kind_ = TimerKind::none;
+    exchange_.abandon();
+    server_.loop().shutdown(fd_);  // the armed send (if any) now ends at once
+    if (recv_armed_ && !recv_cancelling_) {
+        server_.loop().cancel(fd_, &recv_completion_);
+        recv_cancelling_ = true;
     }
 }
 
 void Connection::maybe_finish_close() {
-    if (!closing_ || recv_armed_ || send_in_flight_ || handler_running_) return;
+    if (state_ != State::closing || recv_armed_ || send_armed_ || exchange_.handler_running())
+        return;
     server_.connection_finished(this);  // deletes this
-}
-
-void Connection::release_request() {
-    if (request_) {
-        server_.release_request(request_);
-        request_ = nullptr;
-        parser_.set_request(nullptr);
-    }
-}
-
-void Connection::set_timeout(TimeoutList* list, core::Millis timeout) {
-    clear_timeout();
-    deadline = server_.loop().now() + timeout;
-    timeout_list = list;
-    timeout_prev = list->tail;
-    timeout_next = nullptr;
-    if (list->tail) {
-        list->tail->timeout_next = this;
-    } else {
-        list->head = this;
-    }
-    list->tail = this;
-}
-
-void Connection::clear_timeout() {
-    if (!timeout_list) return;
-    if (timeout_prev) {
-        timeout_prev->timeout_next = timeout_next;
-    } else {
-        timeout_list->head = timeout_next;
-    }
-    if (timeout_next) {
-        timeout_next->timeout_prev = timeout_prev;
-    } else {
-        timeout_list->tail = timeout_prev;
-    }
-    timeout_prev = timeout_next = nullptr;
-    timeout_list = nullptr;
-}
-
-void Connection::update_timeout_state() {
-    if (closing_ || lingering_) return;
-    if (handler_running_) {
-        clear_timeout();
-    } else if (parser_.in_message() && !parser_.head_complete()) {
-        // The head deadline starts with the request's first bytes and is not extended.
-        if (timeout_list != &server_.head_timeouts()) {
-            set_timeout(&server_.head_timeouts(), server_.config().header_timeout);
-        }
-    } else if (!parser_.in_message() || timeout_list != &server_.idle_timeouts()) {
-        // Waiting for the next request (or a body): the idle limit restarts on progress.
-        set_timeout(&server_.idle_timeouts(), server_.config().idle_timeout);
-    }
 }
 
 }  // namespace authd::http

@@ -37,8 +37,8 @@ void append_line(std::string& out, const char* fmt, auto... args) {
 
 }  // namespace
 
-std::string Metrics::render(const Router& router) const {
-    std::string out;
+// The per-route latency histograms (cumulative buckets, sum, count).
+void Metrics::render_latency(std::string& out, const Router& router) const {
     auto route_name = [&](size_t r) -> std::string {
         return r < router.route_count() && r < metric_routes ? router.route(r).pattern
                                                              : "unmatched";
@@ -48,25 +48,6 @@ std::string Metrics::render(const Router& router) const {
         for (const auto& l : loops_) total += getter(*l).load(std::memory_order_relaxed);
         return total;
     };
-    out +=
-        "# HELP authd_http_requests_total HTTP requests by route and status.\n"
-        "# TYPE authd_http_requests_total counter\n";
-    for (size_t r = 0; r <= metric_routes; ++r) {
-        for (size_t s = 0; s < tracked_statuses.size(); ++s) {
-            int64_t v = sum([&](const LoopMetrics& l) -> const std::atomic<int64_t>& {
-                return l.requests_[r][s];
-            });
-            if (v == 0) continue;
-            const char* status = tracked_statuses[s] ? nullptr : "other";
-            if (status) {
-                append_line(out, "authd_http_requests_total{route=\"%s\",status=\"other\"} %lld\n",
-                            route_name(r).c_str(), static_cast<long long>(v));
-            } else {
-                append_line(out, "authd_http_requests_total{route=\"%s\",status=\"%d\"} %lld\n",
-                            route_name(r).c_str(), tracked_statuses[s], static_cast<long long>(v));
-            }
-        }
-    }
     out +=
         "# HELP authd_http_request_duration_seconds Time from a parsed request to its queued "
         "response.\n"
@@ -100,6 +81,39 @@ std::string Metrics::render(const Router& router) const {
         append_line(out, "authd_http_request_duration_seconds_count{route=\"%s\"} %lld\n",
                     name.c_str(), static_cast<long long>(cumulative));
     }
+}
+
+std::string Metrics::render(const Router& router) const {
+    std::string out;
+    auto route_name = [&](size_t r) -> std::string {
+        return r < router.route_count() && r < metric_routes ? router.route(r).pattern
+                                                             : "unmatched";
+    };
+    auto sum = [&](auto getter) {
+        int64_t total = 0;
+        for (const auto& l : loops_) total += getter(*l).load(std::memory_order_relaxed);
+        return total;
+    };
+    out +=
+        "# HELP authd_http_requests_total HTTP requests by route and status.\n"
+        "# TYPE authd_http_requests_total counter\n";
+    for (size_t r = 0; r <= metric_routes; ++r) {
+        for (size_t s = 0; s < tracked_statuses.size(); ++s) {
+            int64_t v = sum([&](const LoopMetrics& l) -> const std::atomic<int64_t>& {
+                return l.requests_[r][s];
+            });
+            if (v == 0) continue;
+            const char* status = tracked_statuses[s] ? nullptr : "other";
+            if (status) {
+                append_line(out, "authd_http_requests_total{route=\"%s\",status=\"other\"} %lld\n",
+                            route_name(r).c_str(), static_cast<long long>(v));
+            } else {
+                append_line(out, "authd_http_requests_total{route=\"%s\",status=\"%d\"} %lld\n",
+                            route_name(r).c_str(), tracked_statuses[s], static_cast<long long>(v));
+            }
+        }
+    }
+    render_latency(out, router);
     out +=
         "# HELP authd_connections_open Open client connections.\n# TYPE authd_connections_open "
         "gauge\n";

@@ -56,6 +56,7 @@ class Metrics {
     std::string render(const Router& router) const;
 
   private:
+    void render_latency(std::string& out, const Router& router) const;
     std::vector<std::unique_ptr<LoopMetrics>> loops_;
     std::vector<std::function<void(std::string&)>> sources_;
 };

@@ -51,6 +51,9 @@ class Request {
         }
     }
     size_t header_count() const { return headers_.size(); }
+    // Header i in arrival order (i < header_count()), for headers that may be repeated.
+    std::string_view header_name(size_t i) const { return view(headers_[i].name); }
+    std::string_view header_value(size_t i) const { return view(headers_[i].value); }
 
     // Path parameters captured by the router, in pattern order.
     std::string_view param(size_t i) const {
@@ -73,6 +76,7 @@ class Request {
     std::vector<HeaderSpan>& header_spans() { return headers_; }
     std::string& body_storage() { return body_; }
     size_t head_bytes() const { return head_.size(); }
+    std::string_view span_view(Span s) const { return view(s); }
     void set_params(const std::array<std::string_view, max_params>& p, size_t n) {
         params_ = p;
         param_count_ = n;

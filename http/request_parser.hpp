@@ -38,6 +38,8 @@ class RequestParser {
     // True between the first byte of a request and its completion.
     bool in_message() const { return in_message_; }
     bool head_complete() const { return head_complete_; }
+    // True while the request being parsed (or refused) is a HEAD: its answer has no body.
+    bool head_request() const { return in_message_ && parser_.method == HTTP_HEAD; }
     // Set when the head asked for `Expect: 100-continue` and the body is still to come;
     // the caller sends the interim response and clears it.
     bool take_continue_request() {
@@ -57,6 +59,8 @@ class RequestParser {
     static const llhttp_settings_t* settings();
     static RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
     int fail(int status);
+    int check_framing(llhttp_t* p);
+    int trailer_bytes(size_t len);
     bool head_too_big(size_t more) const;
 
     llhttp_t parser_{};
@@ -67,6 +71,10 @@ class RequestParser {
     bool wants_continue_ = false;
     bool last_was_value_ = true;
     int error_status_ = 0;
+    size_t trailer_bytes_ = 0;
+    const char* feed_end_ = nullptr;  // end of the bytes being fed
+    bool value_open_at_end_ = false;  // the last value piece reached feed_end_ (may go on)  //
+                                      // chunked trailers, counted against the head limit, dropped
 };
 
 }  // namespace authd::http

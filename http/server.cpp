@@ -1,4 +1,4 @@
-// LoopServer: listener, accept, connection table, request pool, timeout sweep, drain.
+// LoopServer: listener, accept, connection table, request pool, drain.
 #include "http/server.hpp"
 
 #include <arpa/inet.h>
@@ -15,8 +15,7 @@
 namespace authd::http {
 namespace {
 
-constexpr core::Millis sweep_interval{250};
-constexpr size_t max_pooled_requests = 256;
+constexpr core::Millis accept_pause{100};
 
 }  // namespace
 
@@ -52,10 +51,14 @@ LoopServer::LoopServer(core::Loop& loop, const Router& router, const ServerConfi
       config_(config),
       cors_(config.cors_origins),
       metrics_(metrics),
-      app_context_(app_context) {
+      accept_pause_timer_(&LoopServer::on_accept_pause, this),
+      drain_timer_(&LoopServer::on_drain_deadline, this) {
     accept_completion_ = {&LoopServer::on_accept, this};
-    sweep_timer_ = loop_.no_timer();
-    drain_timer_ = loop_.no_timer();
+    exchange_context_.router = &router_;
+    exchange_context_.cors = &cors_;
+    exchange_context_.metrics = &metrics_;
+    exchange_context_.app_context = app_context;
+    exchange_context_.requests = &requests_;
 }
 
 LoopServer::~LoopServer() {
@@ -63,24 +66,22 @@ LoopServer::~LoopServer() {
 }
 
 bool LoopServer::start(std::string& error) {
-    if (!buffers_.init(loop_.ring(), 0, config_.recv_buffers, config_.recv_buffer_size, error))
+    if (!buffers_.init(loop_, 0, config_.recv_buffers, config_.recv_buffer_size, error))
         return false;
     listen_fd_ = open_listener(config_.host, config_.port, error);
     if (listen_fd_ < 0) return false;
     arm_accept();
-    schedule_sweep();
     return true;
 }
 
 void LoopServer::arm_accept() {
-    io_uring_sqe* s = loop_.sqe_for(&accept_completion_);
-    io_uring_prep_multishot_accept(s, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    loop_.accept(listen_fd_, &accept_completion_);
     accept_armed_ = true;
 }
 
 void LoopServer::on_accept(core::Completion* c, int32_t res, uint32_t flags) {
     auto* self = static_cast<LoopServer*>(c->owner);
-    if (!(flags & IORING_CQE_F_MORE)) self->accept_armed_ = false;
+    if (!core::completion_more(flags)) self->accept_armed_ = false;
     if (res >= 0) {
         if (self->shutting_down_ || self->connections_.size() >= self->config_.max_connections) {
             close(res);
@@ -101,29 +102,16 @@ void LoopServer::on_accept(core::Completion* c, int32_t res, uint32_t flags) {
         self->listen_fd_ = -1;
         self->maybe_drained();
     } else if (res == -EMFILE || res == -ENFILE || res == -ENOMEM) {
-        // Out of descriptors: pause instead of spinning; the sweep frees idle ones.
-        self->loop_.add_timer(self->loop_.now() + core::Millis(100), [self] {
-            if (!self->shutting_down_ && !self->accept_armed_) self->arm_accept();
-        });
+        // Out of descriptors: pause instead of spinning; timeouts free idle ones.
+        self->loop_.arm(self->accept_pause_timer_, self->loop_.now() + accept_pause);
     } else {
         self->arm_accept();
     }
 }
 
-Request* LoopServer::acquire_request() {
-    if (free_requests_.empty()) return new Request;
-    Request* r = free_requests_.back().release();
-    free_requests_.pop_back();
-    return r;
-}
-
-void LoopServer::release_request(Request* r) {
-    if (free_requests_.size() >= max_pooled_requests) {
-        delete r;
-        return;
-    }
-    r->reset();
-    free_requests_.emplace_back(r);
+void LoopServer::on_accept_pause(core::Timer* t) {
+    auto* self = static_cast<LoopServer*>(t->owner);
+    if (!self->shutting_down_ && !self->accept_armed_) self->arm_accept();
 }
 
 void LoopServer::connection_finished(Connection* c) {
@@ -136,53 +124,33 @@ void LoopServer::connection_finished(Connection* c) {
     if (shutting_down_) maybe_drained();
 }
 
-void LoopServer::schedule_sweep() {
-    sweep_timer_ = loop_.add_timer(loop_.now() + sweep_interval, [this] {
-        sweep_timer_ = loop_.no_timer();
-        sweep_timeouts();
-        schedule_sweep();
-    });
-}
-
-void LoopServer::sweep_timeouts() {
-    core::MonoTime now = loop_.now();
-    for (TimeoutList* list : {&head_timeouts_, &idle_timeouts_, &linger_timeouts_}) {
-        while (list->head && list->head->deadline <= now) {
-            Connection* c = list->head;
-            c->on_timeout();  // removes c from the list
-        }
-    }
-}
-
 void LoopServer::begin_shutdown(core::UniqueFunction<void()> drained) {
     if (shutting_down_) return;
     shutting_down_ = true;
+    exchange_context_.shutting_down = true;
+    loop_.disarm(accept_pause_timer_);
     drained_ = std::move(drained);
     if (accept_armed_) {
-        io_uring_sqe* s = loop_.sqe();
-        io_uring_prep_cancel(s, &accept_completion_, 0);
-        io_uring_sqe_set_data(s, nullptr);
+        loop_.cancel(listen_fd_, &accept_completion_);
     } else if (listen_fd_ >= 0) {
         close(listen_fd_);
         listen_fd_ = -1;
     }
     std::vector<Connection*> snapshot = connections_;
     for (Connection* c : snapshot) c->shutdown_gracefully();  // may finish some at once
-    drain_timer_ = loop_.add_timer(loop_.now() + config_.drain_timeout, [this] {
-        drain_timer_ = loop_.no_timer();
-        std::vector<Connection*> rest = connections_;
-        for (Connection* c : rest) c->abort();
-    });
-    drain_timer_set_ = true;
+    loop_.arm(drain_timer_, loop_.now() + config_.drain_timeout);
     maybe_drained();
+}
+
+void LoopServer::on_drain_deadline(core::Timer* t) {
+    auto* self = static_cast<LoopServer*>(t->owner);
+    std::vector<Connection*> rest = self->connections_;
+    for (Connection* c : rest) c->abort();
 }
 
 void LoopServer::maybe_drained() {
     if (!shutting_down_ || accept_armed_ || !connections_.empty() || !drained_) return;
-    if (sweep_timer_ != loop_.no_timer()) loop_.cancel_timer(sweep_timer_);
-    sweep_timer_ = loop_.no_timer();
-    if (drain_timer_ != loop_.no_timer()) loop_.cancel_timer(drain_timer_);
-    drain_timer_ = loop_.no_timer();
+    loop_.disarm(drain_timer_);
     auto done = std::move(drained_);
     drained_ = nullptr;
     done();

@@ -50,6 +50,11 @@ class EmbeddedState {
     Result<RotateResult> rotate_refresh(const std::string& sid, std::string_view presented_jti,
                                         const std::string& new_jti, int64_t new_expires_at);
     Result<RevokeResult> revoke_session(const std::string& sid);
+    Result<Session> find_session(const std::string& sid) const {
+        const Session* s = live_session(sid);
+        if (!s) return Answer::not_found;
+        return *s;
+    }
 
     // Memory only, never journaled: a restart forgets the windows (they last minutes).
     Result<LoginFailures> login_failures(const std::string& key);

@@ -280,6 +280,10 @@ Task<Done> EmbeddedStore::mail_dropped(int64_t id) {
     co_return co_await submit([&](EmbeddedState& s) { return s.remove_mail(id); });
 }
 
+Task<Result<Session>> EmbeddedStore::find_session(std::string sid) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.find_session(sid); });
+}
+
 Task<Result<ValidationState>> EmbeddedStore::load_validation_state() {
     co_return co_await submit([](EmbeddedState& s) { return s.validation_state(); });
 }

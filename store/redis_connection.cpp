@@ -1,4 +1,4 @@
-// RedisConnection: hiredis's event hooks mapped onto one-shot io_uring polls, the reply
+// RedisConnection: hiredis's event hooks mapped onto the loop's one-shot polls, the reply
 // callbacks, command timeouts, reconnection with backoff and the per-thread registry.
 //
 // Lifetimes: hiredis calls back into this object only while ctx_ (or a context being freed
@@ -394,18 +394,20 @@ void RedisConnection::on_timer() {
     dispatch_ready();
 }
 
-// ---- io_uring polls ------------------------------------------------------------------------
+// ---- readiness polls -------------------------------------------------------------------------
 
 void RedisConnection::arm_read() {
     if (!want_read_ || read_armed_ || !ctx_ || !on_live_loop()) return;
-    io_uring_prep_poll_add(loop_->sqe_for(&read_completion_), ctx_->c.fd, POLLIN);
+    poll_fd_ = ctx_->c.fd;
+    loop_->poll(poll_fd_, POLLIN, &read_completion_);
     read_armed_ = true;
     read_gen_ = gen_;
 }
 
 void RedisConnection::arm_write() {
     if (!want_write_ || write_armed_ || !ctx_ || !on_live_loop()) return;
-    io_uring_prep_poll_add(loop_->sqe_for(&write_completion_), ctx_->c.fd, POLLOUT);
+    poll_fd_ = ctx_->c.fd;
+    loop_->poll(poll_fd_, POLLOUT, &write_completion_);
     write_armed_ = true;
     write_gen_ = gen_;
 }
@@ -475,13 +477,11 @@ void RedisConnection::ev_cleanup(void* p) {
     // Its completion (-ECANCELED) then arrives for an old generation and is ignored. hiredis
     // may call cleanup twice; a second remove just fails with -ENOENT (no completion owner).
     if (self->read_armed_ && self->read_gen_ == self->gen_) {
-        io_uring_prep_poll_remove(self->loop_->sqe_for(nullptr),
-                                  reinterpret_cast<uint64_t>(&self->read_completion_));
+        self->loop_->cancel(self->poll_fd_, &self->read_completion_);
         self->read_gen_ = 0;
     }
     if (self->write_armed_ && self->write_gen_ == self->gen_) {
-        io_uring_prep_poll_remove(self->loop_->sqe_for(nullptr),
-                                  reinterpret_cast<uint64_t>(&self->write_completion_));
+        self->loop_->cancel(self->poll_fd_, &self->write_completion_);
         self->write_gen_ = 0;
     }
 }

@@ -1,5 +1,5 @@
-// RedisConnection: one hiredis async connection driven by the calling thread's io_uring loop
-// (one-shot IORING_OP_POLL_ADD polls, re-armed while hiredis wants to read or write), with
+// RedisConnection: one hiredis async connection driven by the calling thread's loop
+// (one-shot readiness polls, re-armed while hiredis wants to read or write), with
 // pipelined commands, a per-command timeout, and reconnection with backoff. Each loop thread
 // gets its own connection per store (for_this_thread); a subscriber owns a dedicated one.
 #pragma once
@@ -178,6 +178,7 @@ class RedisConnection {
     bool want_read_ = false, want_write_ = false;
     bool read_armed_ = false, write_armed_ = false;
     uint64_t read_gen_ = 0, write_gen_ = 0;
+    int poll_fd_ = -1;  // the socket the polls were armed on (cancel needs it after ctx_ goes)
     core::Completion read_completion_{};
     core::Completion write_completion_{};
 

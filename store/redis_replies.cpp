@@ -71,6 +71,12 @@ Result<RotateResult> decode_rotate(const redisReply* r) {
     return out;
 }
 
+Result<Session> decode_session_reply(const redisReply* r) {
+    std::optional<Session> s = decode_session(r);
+    if (!s) return Answer::not_found;
+    return std::move(*s);
+}
+
 Result<RevokeResult> decode_revoke(const redisReply* r) {
     RevokeResult out;
     out.existed = reply_int_or(reply_element(r, 0), 0) == 1;

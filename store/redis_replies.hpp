@@ -33,6 +33,7 @@ Result<size_t> decode_size(const redisReply* r);
 Done decode_any(const redisReply*);
 Result<CreateReply> decode_create(const redisReply* r);
 Result<RotateResult> decode_rotate(const redisReply* r);
+Result<Session> decode_session_reply(const redisReply* r);
 Result<RevokeResult> decode_revoke(const redisReply* r);
 Result<FailureWindow> decode_failures(const redisReply* r);
 LoginFailures failures_at(const FailureWindow& w, int64_t now);

@@ -366,6 +366,16 @@ Task<Result<RevokeResult>> RedisStore::revoke_session(std::string sid) {
                                             decode_revoke);
 }
 
+Task<Result<Session>> RedisStore::find_session(std::string sid) {
+    RedisArgs a;
+    a.add("HMGET").add(key("session:", sid)).add("user_id").add("jti").add("expires_at");
+    a.add("revoked");
+    Result<Session> s = co_await command<Session>(std::move(a), decode_session_reply);
+    if (s && s->expires_at <= now_us() / 1000000) co_return Answer::not_found;
+    if (s) s->sid = std::move(sid);
+    co_return s;
+}
+
 // ---- login throttling --------------------------------------------------------------------------
 
 Task<Result<LoginFailures>> RedisStore::login_failures(std::string k) {

@@ -88,6 +88,7 @@ class RedisStore final : public Store {
     Task<Result<RotateResult>> rotate_refresh(std::string sid, std::string presented_jti,
                                               std::string new_jti, int64_t new_expires_at) override;
     Task<Result<RevokeResult>> revoke_session(std::string sid) override;
+    Task<Result<Session>> find_session(std::string sid) override;
 
     Task<Result<LoginFailures>> login_failures(std::string key) override;
     Task<Result<LoginFailures>> reserve_login_attempt(std::string key, uint32_t max,

@@ -77,6 +77,8 @@ class Store {
                                                       int64_t new_expires_at) = 0;
     // not_found: no such live session (ok also when it was already revoked).
     virtual Task<Result<RevokeResult>> revoke_session(std::string sid) = 0;
+    // A live (unexpired) session, revoked or not. not_found: none (unknown or expired).
+    virtual Task<Result<Session>> find_session(std::string sid) = 0;
 
     // Login throttling, counted in fixed windows of window_seconds from the first failure.
     // (The embedded backend keeps these in memory only: a restart forgets them.)

@@ -4,9 +4,12 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 
+#include "auth/service_clients.hpp"
 #include "auth/trusted_proxies.hpp"
 
 namespace authd::tools {
@@ -77,6 +80,28 @@ std::vector<std::string> split_origins(const std::string& v) {
     return out;
 }
 
+// Both forms may be given (each flag replaces its variable); every entry is checked now, so
+// a bad one stops the start.
+std::optional<std::string> check_service_clients(const Config& c) {
+    auth::ServiceClients all;
+    if (auto e = all.add_spec(c.service_clients)) return e;
+    return all.add_spec(c.service_clients_file_text);
+}
+
+std::optional<std::string> service_clients_setting(Config& c, const std::string& v) {
+    c.service_clients = v;
+    return check_service_clients(c);
+}
+
+std::optional<std::string> service_clients_file_setting(Config& c, const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return "AUTHD_SERVICE_CLIENTS_FILE: cannot read '" + path + "'";
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.size() > 1 << 20) return "AUTHD_SERVICE_CLIENTS_FILE: '" + path + "' is too large";
+    c.service_clients_file_text = std::move(text);
+    return check_service_clients(c);
+}
+
 const std::map<std::string, Setter>& settings() {
     static const std::map<std::string, Setter> table = {
         {"AUTHD_LISTEN", parse_listen},
@@ -135,6 +160,15 @@ const std::map<std::string, Setter>& settings() {
              c.cors_origins = split_origins(v);
              return std::nullopt;
          }},
+        {"AUTHD_FORWARD_COOKIE",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.size() > 256 || v.find_first_of("=; \t,\"") != std::string::npos)
+                 return "AUTHD_FORWARD_COOKIE must be a cookie name, got '" + v + "'";
+             c.forward_cookie = v;
+             return std::nullopt;
+         }},
+        {"AUTHD_SERVICE_CLIENTS", service_clients_setting},
+        {"AUTHD_SERVICE_CLIENTS_FILE", service_clients_file_setting},
         {"AUTHD_SUPERUSER_USERNAME", string_setting(&Config::superuser_username)},
         {"AUTHD_SUPERUSER_EMAIL", string_setting(&Config::superuser_email)},
         {"AUTHD_SUPERUSER_PASSWORD", string_setting(&Config::superuser_password)},
@@ -149,6 +183,7 @@ const std::map<std::string, Setter>& settings() {
              return std::nullopt;
          }},
         {"AUTHD_LIST_MAX", int_setting("AUTHD_LIST_MAX", &Config::list_max, 1, 1000000)},
+        {"AUTHD_SEND_TIMEOUT", int_setting("AUTHD_SEND_TIMEOUT", &Config::send_timeout, 1, 3600)},
         {"AUTHD_TRUSTED_PROXIES",
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              std::string error;
@@ -178,6 +213,13 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_ARGON2_OPS", int_setting("AUTHD_ARGON2_OPS", &Config::argon2_ops, 1, 100)},
         {"AUTHD_ARGON2_MEMORY_KIB",
          int_setting("AUTHD_ARGON2_MEMORY_KIB", &Config::argon2_memory_kib, 8, 4 * 1024 * 1024)},
+        {"AUTHD_IO",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v != "auto" && v != "io_uring" && v != "epoll")
+                 return "AUTHD_IO must be auto, io_uring or epoll, got '" + v + "'";
+             c.io = v;
+             return std::nullopt;
+         }},
         {"AUTHD_LOG_LEVEL",
          [](Config& c, const std::string& v)
              -> std::

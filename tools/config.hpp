@@ -23,9 +23,13 @@ struct Config {
     std::string email_from = "authd@localhost";
     bool require_approval = false;
     std::vector<std::string> cors_origins;
+    std::string forward_cookie;  // AUTHD_FORWARD_COOKIE
+    // AUTHD_SERVICE_CLIENTS and the text of AUTHD_SERVICE_CLIENTS_FILE; both checked at load.
+    std::string service_clients, service_clients_file_text;
     std::string superuser_username, superuser_email, superuser_password;
     int64_t header_timeout = 10;
     int64_t idle_timeout = 60;
+    int64_t send_timeout = 30;  // a client reading none of its answers this long is closed
     int64_t login_max_failures = 10;
     int64_t login_ip_max_failures = 100;  // failed logins per client address per minute
     int64_t reset_mails_per_hour = 5;     // password-reset mails per account per hour
@@ -38,6 +42,7 @@ struct Config {
     std::string log_level = "info";
     std::string legacy_simplejwt_key;  // empty: SimpleJWT tokens from Django are refused
     int64_t list_max = 10000;          // most items a list answers without a limit
+    std::string io = "auto";  // auto | io_uring | epoll: the loops' kernel interface
     // createsuperuser
     std::string cli_username, cli_email;
     // import-django FILE [--dry-run] [--staff-as-agent]

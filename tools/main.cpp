@@ -1,7 +1,9 @@
 // authd entry point: parse the configuration and run the chosen command.
 #include <cstdio>
 
+#include "core/io_probe.hpp"
 #include "core/log.hpp"
+#include "core/loop.hpp"
 #include "tools/config.hpp"
 #include "tools/server_app.hpp"
 
@@ -17,6 +19,15 @@ int main(int argc, char** argv, char** envp) {
                                : config.log_level == "warn"  ? LogLevel::warn
                                : config.log_level == "error" ? LogLevel::error
                                                              : LogLevel::info);
+    // Before anything creates a loop (the store, the commands): every loop uses this backend.
+    auto io = authd::core::choose_io_backend(config.io);
+    if (!io.ok) {
+        authd::core::log_error("startup", io.why);
+        return 1;
+    }
+    authd::core::Loop::set_default_backend(io.backend);
+    authd::core::log_info("startup", "I/O backend chosen",
+                          {{"backend", authd::core::backend_name(io.backend)}, {"why", io.why}});
     if (config.command == "createsuperuser") return authd::tools::run_createsuperuser(config);
     if (config.command == "import-django") return authd::tools::run_import_django(config);
     return authd::tools::run_server(config);

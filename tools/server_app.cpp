@@ -49,6 +49,7 @@ auth::AuthSettings auth_settings(const Config& c) {
     s.require_approval = c.require_approval;
     s.login_max_failures = static_cast<uint32_t>(c.login_max_failures);
     s.list_max = static_cast<size_t>(c.list_max);
+    s.forward_cookie = c.forward_cookie;
     s.ip_max_failures = static_cast<uint32_t>(c.login_ip_max_failures);
     s.reset_mails_per_hour = static_cast<uint32_t>(c.reset_mails_per_hour);
     std::string error;  // already checked by load_config
@@ -65,6 +66,7 @@ http::ServerConfig server_config(const Config& c) {
     sc.port = c.listen_port;
     sc.header_timeout = core::Millis(c.header_timeout * 1000);
     sc.idle_timeout = core::Millis(c.idle_timeout * 1000);
+    sc.send_timeout = core::Millis(c.send_timeout * 1000);
     sc.cors_origins = c.cors_origins;
     return sc;
 }
@@ -125,6 +127,12 @@ int run_server(const Config& config) {
     auth::HashParams hash_params{static_cast<unsigned long long>(config.argon2_ops),
                                  static_cast<size_t>(config.argon2_memory_kib) * 1024};
     auth::Services services(auth_settings(config), *key, hash_params);
+    for (const std::string* spec : {&config.service_clients, &config.service_clients_file_text}) {
+        if (auto e = services.service_clients.add_spec(*spec)) {  // checked by load_config too
+            core::log_error("startup", *e);
+            return 1;
+        }
+    }
     auth::common_password_count();  // inflate the list now, not on the first signup
 
     unsigned threads =
@@ -146,6 +154,13 @@ int run_server(const Config& config) {
     services.metrics = &metrics;
     services.router = &router;
     metrics.add_source([&store](std::string& out) { store->append_metrics(out); });
+    metrics.add_source([](std::string& out) {
+        out +=
+            "# HELP authd_io_backend The kernel interface the loops run on.\n"
+            "# TYPE authd_io_backend gauge\nauthd_io_backend{backend=\"";
+        out += core::backend_name(core::Loop::default_backend());
+        out += "\"} 1\n";
+    });
     metrics.add_source([&hash_pool](std::string& out) {
         out +=
             "# HELP authd_hash_pool_queued Password-hashing jobs waiting for a worker.\n"

@@ -4,11 +4,12 @@
 set -euo pipefail
 
 mode=${1:-build}
-build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev libsimdjson-dev libssl-dev
+build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev libseccomp-dev libsimdjson-dev libssl-dev
             libsodium-dev libhiredis-dev node-llhttp libgtest-dev libgmock-dev libbenchmark-dev
             libcurl4-openssl-dev zlib1g-dev libicu-dev libargon2-dev libcrypt-dev)
-test_pkgs=(redis-server python3-aiosmtpd curl python3-django python3-bcrypt python3-argon2 python3-jwt)
-bench_pkgs=(wrk nginx-light)
+test_pkgs=(redis-server python3-aiosmtpd curl nginx-light clang-format universal-ctags
+           python3-django python3-bcrypt python3-argon2 python3-jwt)
+bench_pkgs=(wrk clang libclang-rt-14-dev)  # clang + libFuzzer: bench/fuzz.sh
 
 case "$mode" in
     build) wanted=("${build_pkgs[@]}") ;;

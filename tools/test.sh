@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# README command 2: install what the tests need, build a Release tree (build/) and an ASan+UBSan
-# tree (build-asan/), run the whole ctest suite in both and print one summary line.
+# README command 2: install what the tests need, run the style gate, build a Release tree (build/)
+# and an ASan+UBSan tree (build-asan/, which also runs the fuzz smoke), run the whole ctest suite
+# in both and print one summary line.
 # Re-runs are incremental. Exits non-zero if any build or test fails.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,6 +14,15 @@ ctest_timeout=1800
 jobs=${AUTHD_TEST_JOBS:-2}
 results=()
 failed=0
+
+# The style gate first: seconds, and a formatting slip should not cost a 15-minute run.
+echo "=== test.sh: style gate (tools/style_check.sh)"
+if tools/style_check.sh; then
+    results+=("style: passed")
+else
+    results+=("style: FAILED")
+    failed=1
+fi
 
 configure() {  # configure <dir> <cmake args...>
     local dir=$1

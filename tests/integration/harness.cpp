@@ -297,6 +297,8 @@ ServerProcess::~ServerProcess() {
         }
         env_["AUTHD_STORE"] = redis_->url();
     }
+    // The "epoll." ctest run: every server of the suite on the epoll backend.
+    if (const char* io = std::getenv("AUTHD_TEST_IO")) env_["AUTHD_IO"] = io;
     for (auto& [k, v] : env) env_[k] = v;
     if (env_.count("AUTHD_LISTEN") != 0 && !env_["AUTHD_LISTEN"].empty()) {
         port_ = port_of_listen(env_["AUTHD_LISTEN"]);

@@ -304,7 +304,7 @@ TEST(HttpBytes, HalfCloseDuringAnAsyncHandlerStillAnswersWhatWasSent) {
             "GET /slow/20/ HTTP/1.1\r\nHost: h\r\n\r\n"
             "GET /items/1/ HTTP/1.1\r\nHost: h\r\n\r\n"
             "GET /slow/5/ HTTP/1.1\r\nHost: h\r\n\r\n"
-            "GET /items/2/ HTTP/1.1\r\nConnection: close\r\n\r\n"
+            "GET /items/2/ HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
             "GET /items/3/ HTTP/1.1\r\nHost: h\r\n\r\n");
         c.finish_sending();
         auto rs = parse_responses(c.read_to_end());
@@ -374,7 +374,7 @@ TEST(HttpBytes, ErrorAnswersCloseTheConnection) {
     for (const auto& cs : cases) {
         Client c(s.port());
         c.send_all("GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n" + cs.bytes +
-                   "GET /healthz HTTP/1.1\r\n\r\n");
+                   "GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n");
         auto rs = parse_responses(c.read_to_end());  // the server closes after the error
         ASSERT_EQ(rs.size(), 2u) << cs.status;
         EXPECT_EQ(rs[0].status, 200);
@@ -417,8 +417,8 @@ TEST(HttpBytes, ManyClientsAtOnce) {
             for (int i = 0; i < 20; ++i) {
                 Client c(s.port());
                 c.send_all(
-                    "GET /slow/1/ HTTP/1.1\r\nHost: h\r\n\r\nGET /items/5/ HTTP/1.1\r\nConnection: "
-                    "close\r\n\r\n");
+                    "GET /slow/1/ HTTP/1.1\r\nHost: h\r\n\r\nGET /items/5/ HTTP/1.1\r\nHost: h\r\n"
+                    "Connection: close\r\n\r\n");
                 auto rs = parse_responses(c.read_to_end());
                 if (rs.size() == 2 && rs[0].status == 200 && rs[1].body == R"({"id":5,"q":""})")
                     good.fetch_add(1);

@@ -107,6 +107,7 @@ class FakeStore : public store::Store {
         co_return absent;
     }
     Task<Result<store::RevokeResult>> revoke_session(std::string) override { co_return absent; }
+    Task<Result<store::Session>> find_session(std::string) override { co_return absent; }
     Task<Result<store::LoginFailures>> login_failures(std::string) override {
         co_return store::LoginFailures{};
     }

@@ -417,8 +417,8 @@ TEST(RequestParser, HeadOver16KiBIs431) {
 
 TEST(RequestParser, MoreThan100HeadersIs431) {
     auto with_headers = [](int n) {
-        std::string s = "GET / HTTP/1.1\r\n";
-        for (int i = 0; i < n; ++i) s += "X-" + std::to_string(i) + ": v\r\n";
+        std::string s = "GET / HTTP/1.1\r\nHost: h\r\n";
+        for (int i = 1; i < n; ++i) s += "X-" + std::to_string(i) + ": v\r\n";
         return s + "\r\n";
     };
     Driver hundred;
@@ -462,7 +462,9 @@ TEST(RequestParser, KeepAliveSemantics) {
 TEST(RequestParser, NothingIsDispatchedAfterARequestThatAskedToClose) {
     // The caller answers the first and closes; pipelined bytes after it never become a request.
     Driver d;
-    d.feed("GET /a HTTP/1.1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+    d.feed(
+        "GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: "
+        "h\r\n\r\n");
     EXPECT_EQ(d.error_status, 0);
     ASSERT_EQ(d.ready.size(), 1u);
     EXPECT_EQ(d.ready[0].path, "/a");
