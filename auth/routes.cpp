@@ -1,6 +1,7 @@
 // Route table: every path of API.md §4 and §5.
 #include "auth/routes.hpp"
 
+#include "auth/handlers_keys.hpp"
 #include "auth/handlers_v1.hpp"
 #include "auth/handlers_v2.hpp"
 
@@ -34,6 +35,11 @@ void register_routes(http::Router& r) {
     r.add(Method::del, "/api/auth/users/<int:id>/reject/", handle_user_reject);
     r.add(Method::post, "/api/auth/agents/create/", handle_agent_create);
     r.add(Method::post, "/api/auth/users/validate-token/", handle_validate_token);
+    // Signing keys (issue 15)
+    r.add(Method::get, "/.well-known/jwks.json", handle_jwks);
+    r.add(Method::get, "/.well-known/oauth-authorization-server",
+          handle_authorization_server_metadata);
+    r.add(Method::post, "/api/auth/keys/rotate/", handle_keys_rotate);
 }
 
 }  // namespace authd::auth

@@ -8,8 +8,11 @@
 #include <vector>
 
 #include "auth/jwt.hpp"
+#include "auth/key_manager.hpp"
 #include "auth/link_token.hpp"
 #include "auth/password_hasher.hpp"
+#include "auth/signature_cache.hpp"
+#include "auth/token_keys.hpp"
 #include "auth/validation_cache.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/loop_group.hpp"
@@ -26,6 +29,7 @@ struct AuthSettings {
     int64_t refresh_ttl = 86400;
     int64_t link_ttl = 259200;
     std::string public_url = "http://127.0.0.1:8000";
+    std::string issuer;  // AUTHD_ISSUER (default: public_url): the iss claim and RFC 8414 issuer
     bool require_approval = false;
     uint32_t login_max_failures = 10;
     int64_t login_failure_window = 15 * 60;
@@ -44,7 +48,8 @@ struct Services {
 
     AuthSettings settings;
     PasswordHasher hasher;
-    JwtCodec jwt;
+    JwtCodec jwt;      // HS256 of AUTHD_SECRET_KEY without a kid (tests, benchmarks)
+    KeySettings keys;  // how LoopContext::keys are built; fixed after start
     LinkTokens links;
     store::Store* store = nullptr;
     core::LoopGroup* loops = nullptr;
@@ -60,6 +65,9 @@ struct LoopContext {
     Services* services = nullptr;
     int loop_index = 0;
     ValidationCache cache;
+    // The keys this loop signs and verifies with; replaced (on this loop) by spread_key_set.
+    std::shared_ptr<const KeySet> keys;
+    SignatureCache signatures;  // Ed25519 verifies already done on this loop
     JwtScratch jwt_scratch;
     simdjson::dom::parser json;  // reused: no allocation per request once warm
 };

@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "store/signing_keys_file.hpp"
 
 namespace authd::store {
 
@@ -289,6 +290,63 @@ Task<void> EmbeddedStore::mail_dropped(int64_t id) {
 Task<ValidationState> EmbeddedStore::load_validation_state() {
     co_return co_await submit([](EmbeddedState& s) { return s.validation_state(); },
                               ValidationState{});
+}
+
+// The key ring is not journaled: it changes a few times a year, and a file of its own lets
+// `authd keys rotate` and operators see it without replaying the journal.
+Task<std::optional<std::string>> EmbeddedStore::load_signing_keys() {
+    struct Answer {
+        bool ok = false;
+        std::optional<std::string> sealed;
+    };
+    Answer a = co_await submit(
+        [this](EmbeddedState&) {
+            if (!signing_keys_read_) {
+                std::string error;
+                auto text = read_signing_keys_file(journal_->dir(), error);
+                if (!text) {
+                    core::log_error("store", error);
+                    return Answer{};
+                }
+                signing_keys_ = std::move(*text);
+                signing_keys_read_ = true;
+            }
+            return Answer{true, signing_keys_};
+        },
+        Answer{});
+    if (!a.ok) set_last_call_failed(true);
+    co_return std::move(a.sealed);
+}
+
+Task<bool> EmbeddedStore::replace_signing_keys(std::string expected, std::string sealed) {
+    struct Answer {
+        bool ok = false;
+        bool replaced = false;
+    };
+    Answer a = co_await submit(
+        [this, &expected, &sealed](EmbeddedState&) {
+            std::string error;
+            if (!signing_keys_read_) {
+                auto text = read_signing_keys_file(journal_->dir(), error);
+                if (!text) {
+                    core::log_error("store", error);
+                    return Answer{};
+                }
+                signing_keys_ = std::move(*text);
+                signing_keys_read_ = true;
+            }
+            if (signing_keys_.value_or("") != expected) return Answer{true, false};
+            if (!write_signing_keys_file(journal_->dir(), sealed, error)) {
+                core::log_error("store", error);
+                signing_keys_read_ = false;  // unknown what reached the disk: read it again
+                return Answer{};
+            }
+            signing_keys_ = sealed;
+            return Answer{true, true};
+        },
+        Answer{});
+    if (!a.ok) set_last_call_failed(true);
+    co_return a.replaced;
 }
 
 Task<bool> EmbeddedStore::ping() {

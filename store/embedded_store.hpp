@@ -93,6 +93,9 @@ class EmbeddedStore final : public Store {
     Task<void> mail_dropped(int64_t id) override;
 
     Task<ValidationState> load_validation_state() override;
+    // DIR/signing_keys (0600), read and replaced (temp file, fsync, rename) on the writer.
+    Task<std::optional<std::string>> load_signing_keys() override;
+    Task<bool> replace_signing_keys(std::string expected, std::string sealed) override;
     Task<bool> ping() override;
 
     // Answers what is queued, syncs, stops the writer and releases the directory lock.
@@ -174,8 +177,10 @@ class EmbeddedStore final : public Store {
     std::atomic<uint32_t> wake_{0};  // 1 once work was pushed since the writer last looked
     std::atomic<bool> stopping_{false};
     std::atomic<bool> accepting_{true};
-    std::vector<Op*> deferred_;        // writer only: answered after the batch's sync
-    uint64_t next_compact_check_ = 0;  // writer only: journal size before which not to retry
+    std::vector<Op*> deferred_;  // writer only: answered after the batch's sync
+    uint64_t next_compact_check_ = 0;
+    std::optional<std::string> signing_keys_;  // writer only: the file's text, once read
+    bool signing_keys_read_ = false;  // writer only: journal size before which not to retry
     std::thread writer_;
     bool closed_ = false;
 

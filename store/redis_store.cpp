@@ -644,4 +644,36 @@ Task<bool> RedisStore::ping() {
     co_return r.epoch == epoch_;
 }
 
+// ---- signing keys ----------------------------------------------------------------------------
+
+namespace {
+struct KeysReply {
+    bool answered = false;
+    std::optional<std::string> sealed;
+};
+KeysReply decode_keys(const redisReply* r) {
+    if (r->type == REDIS_REPLY_NIL) return {true, std::nullopt};
+    return {true, std::string(reply_view(r))};
+}
+constexpr std::string_view replace_keys_lua =
+    "local c = redis.call('GET', KEYS[1]) or '' "
+    "if c ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) return 1";
+}  // namespace
+
+Task<std::optional<std::string>> RedisStore::load_signing_keys() {
+    RedisArgs a;
+    a.add("GET").add(redis_signing_keys_key);
+    const KeysReply no_answer;  // named: GCC 12 mishandles braced temporaries in co_await
+    KeysReply r = co_await command<KeysReply>(std::move(a), decode_keys, no_answer);
+    co_return std::move(r.sealed);
+}
+
+Task<bool> RedisStore::replace_signing_keys(std::string expected, std::string sealed) {
+    RedisArgs a;
+    a.add("EVAL").add(replace_keys_lua).add("1").add(redis_signing_keys_key);
+    a.add(expected).add(sealed);
+    int64_t done = co_await command<int64_t>(std::move(a), decode_int, int64_t{0});
+    co_return done == 1;
+}
+
 }  // namespace authd::store

@@ -100,6 +100,8 @@ class RedisStore final : public Store {
     Task<void> mail_dropped(int64_t id) override;
 
     Task<ValidationState> load_validation_state() override;
+    Task<std::optional<std::string>> load_signing_keys() override;
+    Task<bool> replace_signing_keys(std::string expected, std::string sealed) override;
     // True when Redis answers and still holds this store's data (its epoch).
     Task<bool> ping() override;
 

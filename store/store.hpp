@@ -89,6 +89,14 @@ class Store {
     // The state validation needs in memory (loaded at start and after reconnects).
     virtual Task<ValidationState> load_validation_state() = 0;
 
+    // The sealed signing-key ring (auth/key_ring.hpp), an opaque blob here. nullopt: there
+    // is none yet, or (last_call_failed) the store did not answer.
+    virtual Task<std::optional<std::string>> load_signing_keys() = 0;
+    // Compare-and-set: replaces the ring only while it still is `expected` ("" for none), so
+    // two instances rotating at once never lose a key. false: it changed meanwhile, or
+    // (last_call_failed) the write failed.
+    virtual Task<bool> replace_signing_keys(std::string expected, std::string sealed) = 0;
+
     // Health: true when the store answers (GET /readyz).
     virtual Task<bool> ping() = 0;
 

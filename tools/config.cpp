@@ -101,6 +101,26 @@ const std::map<std::string, Setter>& settings() {
              c.secret_key = v;
              return std::nullopt;
          }},
+        {"AUTHD_SECRET_KEY_FALLBACKS",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             c.secret_key_fallbacks = split_origins(v);  // comma-separated, spaces trimmed
+             for (const std::string& k : c.secret_key_fallbacks) {
+                 if (k.size() < 32)
+                     return std::string(
+                         "each AUTHD_SECRET_KEY_FALLBACKS key must be at least 32 "
+                         "characters long");
+             }
+             return std::nullopt;
+         }},
+        {"AUTHD_JWT_ALG",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v != "HS256" && v != "EdDSA")
+                 return "AUTHD_JWT_ALG must be HS256 or EdDSA, got '" + v + "'";
+             c.jwt_alg = v;
+             return std::nullopt;
+         }},
+        {"AUTHD_JWT_PRIVATE_KEY_FILE", string_setting(&Config::jwt_private_key_file)},
+        {"AUTHD_ISSUER", string_setting(&Config::issuer)},
         {"AUTHD_ACCESS_TTL", int_setting("AUTHD_ACCESS_TTL", &Config::access_ttl, 1, 86400 * 30)},
         {"AUTHD_REFRESH_TTL",
          int_setting("AUTHD_REFRESH_TTL", &Config::refresh_ttl, 1, 86400 * 365)},
@@ -147,13 +167,16 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_ARGON2_MEMORY_KIB",
          int_setting("AUTHD_ARGON2_MEMORY_KIB", &Config::argon2_memory_kib, 8, 4 * 1024 * 1024)},
         {"AUTHD_LOG_LEVEL",
-         [](Config& c, const std::string& v) -> std::optional<std::string> {
-             if (v != "debug" && v != "info" && v != "warn" && v != "error") {
-                 return "AUTHD_LOG_LEVEL must be debug, info, warn or error, got '" + v + "'";
-             }
-             c.log_level = v;
-             return std::nullopt;
-         }},
+         [](Config& c, const std::string& v)
+             -> std::
+                 optional<std::string> {
+                     if (v != "debug" && v != "info" && v != "warn" && v != "error") {
+                         return "AUTHD_LOG_LEVEL must be debug, info, warn or error, got '" + v +
+                                "'";
+                     }
+                     c.log_level = v;
+                     return std::nullopt;
+                 }},
     };
     return table;
 }
@@ -172,6 +195,7 @@ std::string usage() {
     std::string u =
         "usage: authd [serve] [--flag value ...]\n"
         "       authd createsuperuser --username U --email E\n"
+        "       authd keys rotate   (a stopped embedded store, or Redis)\n"
         "Every setting is an environment variable and a flag (AUTHD_ACCESS_TTL is --access-ttl):\n";
     for (const auto& [name, _] : settings()) u += "  " + name + "\n";
     return u;
@@ -189,8 +213,14 @@ std::optional<std::string> load_config(int argc, char** argv, char** envp, Confi
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
         out.command = argv[i++];
-        if (out.command != "serve" && out.command != "createsuperuser") {
+        if (out.command != "serve" && out.command != "createsuperuser" && out.command != "keys") {
             return "unknown command '" + out.command + "'\n" + usage();
+        }
+        if (out.command == "keys") {
+            if (i >= argc || std::string_view(argv[i]) != "rotate")
+                return "usage: authd keys rotate";
+            out.command = "keys rotate";
+            ++i;
         }
     }
     for (; i < argc; ++i) {
@@ -218,6 +248,7 @@ std::optional<std::string> load_config(int argc, char** argv, char** envp, Confi
     if (out.public_url.empty()) {
         out.public_url = "http://" + out.listen_host + ":" + std::to_string(out.listen_port);
     }
+    if (out.issuer.empty()) out.issuer = out.public_url;
     return std::nullopt;
 }
 

@@ -18,5 +18,6 @@ int main(int argc, char** argv, char** envp) {
                                : config.log_level == "error" ? LogLevel::error
                                                              : LogLevel::info);
     if (config.command == "createsuperuser") return authd::tools::run_createsuperuser(config);
+    if (config.command == "keys rotate") return authd::tools::run_keys_rotate(config);
     return authd::tools::run_server(config);
 }

@@ -120,6 +120,8 @@ class FakeStore : public store::Store {
         co_return store::ValidationState{};
     }
     Task<bool> ping() override { co_return true; }
+    Task<std::optional<std::string>> load_signing_keys() override { co_return std::nullopt; }
+    Task<bool> replace_signing_keys(std::string, std::string) override { co_return false; }
     void close() override {}
 
   private:
