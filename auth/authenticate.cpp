@@ -31,8 +31,8 @@ http::Response service_unavailable(std::string_view detail) {
     return r;
 }
 
-http::Response absent_or_unavailable(http::Response absent) {
-    return store::last_call_failed() ? service_unavailable() : absent;
+http::Response absent_or_unavailable(store::Answer answer, http::Response absent) {
+    return answer == store::Answer::unavailable ? service_unavailable() : absent;
 }
 
 bool has_credentials(const http::Request& req) {
@@ -40,29 +40,24 @@ bool has_credentials(const http::Request& req) {
     return h.size() >= 6 && (h.substr(0, 6) == "Bearer" || h.substr(0, 6) == "bearer");
 }
 
-std::optional<Principal> authenticate(http::Request& req, http::Response& error) {
+OrResponse<Principal> authenticate(http::Request& req) {
     std::string_view h = req.header("authorization");
     size_t space = h.find(' ');
     std::string_view scheme = h.substr(0, space);
-    if (h.empty() || (scheme != "Bearer" && scheme != "bearer")) {
-        error = unauthorized("Authentication credentials were not provided.");
-        return std::nullopt;
-    }
+    if (h.empty() || (scheme != "Bearer" && scheme != "bearer"))
+        return unauthorized("Authentication credentials were not provided.");
     std::string_view token =
         space == std::string_view::npos ? std::string_view{} : h.substr(space + 1);
     if (token.empty() || token.find(' ') != std::string_view::npos) {
-        error = unauthorized("Authorization header must contain two space-delimited values",
-                             "bad_authorization_header");
-        return std::nullopt;
+        return unauthorized("Authorization header must contain two space-delimited values",
+                            "bad_authorization_header");
     }
     ClaimsView claims;
     TokenCheck check =
         check_token(loop_context(req), token, TokenType::access, core::wall_seconds(), claims);
     auto role = parse_role(claims.role);
-    if (check != TokenCheck::valid || !role) {
-        error = unauthorized("Given token not valid for any token type", "token_not_valid");
-        return std::nullopt;
-    }
+    if (check != TokenCheck::valid || !role)
+        return unauthorized("Given token not valid for any token type", "token_not_valid");
     return Principal{claims.user_id, std::string(claims.username), *role, std::string(claims.sid),
                      claims.exp};
 }

@@ -5,8 +5,10 @@
 #include <optional>
 #include <string>
 
+#include "auth/or_response.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "store/result.hpp"
 #include "store/types.hpp"
 
 namespace authd::auth {
@@ -19,8 +21,8 @@ struct Principal {
     int64_t exp = 0;  // access token expiry
 };
 
-// On failure returns nullopt and sets `error` to the 401 answer (with WWW-Authenticate).
-std::optional<Principal> authenticate(http::Request& req, http::Response& error);
+// The caller, or the 401 answer (with WWW-Authenticate) to give.
+OrResponse<Principal> authenticate(http::Request& req);
 // Optional authentication (register): no header → anonymous; a bad token is still a 401.
 bool has_credentials(const http::Request& req);
 
@@ -30,8 +32,8 @@ http::Response forbidden();
 http::Response too_many_attempts(int64_t retry_after);
 http::Response service_unavailable(
     std::string_view detail = "Service temporarily unavailable, try again later.");
-// After a store call found nothing: `absent` when the store answered so, 503 when it could
-// not answer (store::last_call_failed), so an outage never reads as "no such thing".
-http::Response absent_or_unavailable(http::Response absent);
+// The answer to a store call that found nothing: `absent` when the store said so, 503 when
+// it could not answer, so an outage never reads as "no such thing".
+http::Response absent_or_unavailable(store::Answer answer, http::Response absent);
 
 }  // namespace authd::auth

@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "auth/username_text.hpp"
+
 namespace authd::auth {
 
 namespace {
@@ -152,7 +154,7 @@ std::vector<std::string> validate_username(std::string_view username) {
     std::size_t pos = 0;
     while (ok && pos < username.size()) {
         const std::optional<char32_t> cp = decode_utf8(username, pos);
-        ok = cp && is_username_char(*cp);
+        ok = cp && is_username_char(*cp) && !is_invisible_in_username(*cp);
     }
     if (!ok) errors.emplace_back(kUsernameInvalidMessage);
     if (utf8_length(username) > kUsernameMaxLength)

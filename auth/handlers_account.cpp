@@ -1,14 +1,14 @@
 // Handlers of the caller's own account on /api/auth/: register, agent creation, logout,
 // password change and the profile. Registration itself lives in auth/registration.cpp.
-#include <cctype>
-
 #include "auth/authenticate.hpp"
 #include "auth/field_validators.hpp"
 #include "auth/handlers_v2.hpp"
+#include "auth/login_throttle.hpp"
 #include "auth/password_policy.hpp"
 #include "auth/permissions.hpp"
 #include "auth/registration.hpp"
 #include "auth/services.hpp"
+#include "auth/session_revocation.hpp"
 #include "auth/token_service.hpp"
 #include "auth/user_json.hpp"
 #include "core/clock.hpp"
@@ -32,13 +32,6 @@ Response profile_response(const store::User& u) {
     return r;
 }
 
-// The login-throttle key of a username (handlers_tokens.cpp counts failed logins under it).
-std::string throttle_key(std::string_view username) {
-    std::string key = "user:";
-    for (char c : username) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return key;
-}
-
 // Another session of the same user named by an optional `refresh` on logout: its sid, or ""
 // when absent, invalid, of another user or of the session being closed anyway.
 std::string other_session(LoopContext& ctx, const http::BodyFields& body, const Principal& me) {
@@ -50,19 +43,6 @@ std::string other_session(LoopContext& ctx, const http::BodyFields& body, const 
         return {};
     if (claims.user_id != me.user_id || claims.sid == me.sid) return {};
     return std::string(claims.sid);
-}
-
-// Records the session as revoked in the store, then on every loop before answering. False
-// when the store did not take it: then nothing changes, so that the client's retry (after
-// a 503) still authenticates and revokes it for every instance.
-core::Task<bool> revoke_everywhere(Services& s, std::string sid) {
-    store::RevokeResult r = co_await s.store->revoke_session(sid);
-    if (store::last_call_failed()) co_return false;
-    int64_t expires_at = r.existed && r.expires_at > 0
-                             ? r.expires_at
-                             : core::wall_seconds() + s.settings.refresh_ttl;
-    co_await spread_revocation(s, std::move(sid), expires_at);
-    co_return true;
 }
 
 struct PasswordChange {
@@ -106,9 +86,9 @@ core::Task<Response> handle_register(http::Request& req) {
     std::optional<Principal> caller;
     if (has_credentials(req)) {
         // Authentication is optional here, but a token that is present must be good (DRF).
-        Response err;
-        caller = authenticate(req, err);
-        if (!caller) co_return err;
+        OrResponse<Principal> who = authenticate(req);
+        if (!who) co_return who.take_response();
+        caller = std::move(*who);
     }
     http::BodyFields body;
     if (auto err = http::parse_body(req, body)) co_return std::move(*err);
@@ -117,23 +97,21 @@ core::Task<Response> handle_register(http::Request& req) {
 }
 
 core::Task<Response> handle_agent_create(http::Request& req) {
-    Response err;
-    std::optional<Principal> me = authenticate(req, err);
-    if (!me) co_return err;
+    OrResponse<Principal> me = authenticate(req);
+    if (!me) co_return me.take_response();
     if (!can_create_agent(me->role)) co_return forbidden();
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
     co_return co_await register_user(services(req), body, RegistrationKind::create_agent,
-                                     std::move(me));
+                                     std::move(*me));
 }
 
 // Revokes the session of the access token; a `refresh` of another session of the same user
 // revokes that one too. Any other `refresh` (invalid, expired, someone else's) is ignored:
 // logging out must not fail because of a stale token the client still held.
 core::Task<Response> handle_logout(http::Request& req) {
-    Response err;
-    std::optional<Principal> me = authenticate(req, err);
-    if (!me) co_return err;
+    OrResponse<Principal> me = authenticate(req);
+    if (!me) co_return me.take_response();
     Services& s = services(req);
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
@@ -155,32 +133,26 @@ core::Task<Response> handle_logout(http::Request& req) {
 // Wrong old passwords count as failed logins of the user, so a stolen access token cannot
 // be used to guess the password without limit.
 core::Task<Response> handle_password_change(http::Request& req) {
-    Response err;
-    std::optional<Principal> me = authenticate(req, err);
-    if (!me) co_return err;
+    OrResponse<Principal> me = authenticate(req);
+    if (!me) co_return me.take_response();
     Services& s = services(req);
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
-    std::optional<store::User> user = co_await s.store->find_user(me->user_id);
-    if (!user) co_return absent_or_unavailable(user_not_found());
+    store::Result<store::User> user = co_await s.store->find_user(me->user_id);
+    if (!user) co_return absent_or_unavailable(user.answer(), user_not_found());
     http::FieldErrors errors;
     std::optional<PasswordChange> change = read_password_change(body, *user, errors);
     if (change) {
-        std::string key = throttle_key(user->username);
-        store::LoginFailures failures = co_await s.store->login_failures(key);
-        if (store::last_call_failed()) co_return service_unavailable();
-        if (failures.count >= s.settings.login_max_failures)
-            co_return too_many_attempts(failures.retry_after);
+        OrResponse<LoginAttempt> attempt = co_await reserve_password_check(s, *user);
+        if (!attempt) co_return attempt.take_response();
         // Named, not a temporary in the co_await: GCC 12 destroys such closures twice.
         auto verify = [&s, hash = user->password_hash, pw = change->old_password] {
             return s.hasher.verify(hash, pw);
         };
         auto ok = co_await s.hash_pool->run(std::move(verify));
+        if (!ok || *ok) co_await login_undecided(s, *attempt);  // only a wrong one counts
         if (!ok) co_return service_unavailable();
-        if (!*ok) {
-            co_await s.store->record_login_failure(key, s.settings.login_failure_window);
-            errors.add("old_password", "Old password is incorrect.");
-        }
+        if (!*ok) errors.add("old_password", "Old password is incorrect.");
     }
     if (!errors.empty() || !change) co_return errors.to_response();
     auto hash_job = [&s, pw = std::move(change->new_password)] { return s.hasher.hash(pw); };
@@ -191,9 +163,10 @@ core::Task<Response> handle_password_change(http::Request& req) {
     patch.password_hash = std::move(**hash);
     patch.bump_token_version = true;
     patch.if_password_hash = user->password_hash;  // two changes at once: the second one fails
-    std::optional<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
-    if (!updated && store::last_call_failed())
+    store::Result<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
+    if (updated.unavailable())
         co_return service_unavailable("The user store is unavailable, try again later.");
+    if (updated.not_found()) co_return user_not_found();
     if (!updated) {
         errors.add("old_password", "Old password is incorrect.");  // it changed meanwhile
         co_return errors.to_response();
@@ -206,20 +179,18 @@ core::Task<Response> handle_password_change(http::Request& req) {
 }
 
 core::Task<Response> handle_profile_get(http::Request& req) {
-    Response err;
-    std::optional<Principal> me = authenticate(req, err);
-    if (!me) co_return err;
-    std::optional<store::User> user = co_await services(req).store->find_user(me->user_id);
-    if (!user) co_return absent_or_unavailable(user_not_found());
+    OrResponse<Principal> me = authenticate(req);
+    if (!me) co_return me.take_response();
+    store::Result<store::User> user = co_await services(req).store->find_user(me->user_id);
+    if (!user) co_return absent_or_unavailable(user.answer(), user_not_found());
     co_return profile_response(*user);
 }
 
 // Partial update of the four editable fields; any other member of the body is ignored,
 // as a DRF serializer ignores fields it does not declare.
 core::Task<Response> handle_profile_patch(http::Request& req) {
-    Response err;
-    std::optional<Principal> me = authenticate(req, err);
-    if (!me) co_return err;
+    OrResponse<Principal> me = authenticate(req);
+    if (!me) co_return me.take_response();
     Services& s = services(req);
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
@@ -238,13 +209,15 @@ core::Task<Response> handle_profile_patch(http::Request& req) {
     patch.address = r.string("address", optional);
     if (patch.address) errors.add_all("address", validate_name(*patch.address, kAddressMaxLength));
     if (!errors.empty()) co_return errors.to_response();
-    std::optional<store::User> user = co_await s.store->find_user(me->user_id);
-    if (!user) co_return absent_or_unavailable(user_not_found());
+    store::Result<store::User> user = co_await s.store->find_user(me->user_id);
+    if (!user) co_return absent_or_unavailable(user.answer(), user_not_found());
     if (!patch.first_name && !patch.last_name && !patch.phone_number && !patch.address) {
         co_return profile_response(*user);
     }
-    std::optional<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
-    if (!updated) co_return service_unavailable("The user store is unavailable, try again later.");
+    store::Result<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
+    if (updated.unavailable())
+        co_return service_unavailable("The user store is unavailable, try again later.");
+    if (!updated) co_return user_not_found();  // deleted meanwhile
     co_return profile_response(*updated);
 }
 

@@ -1,6 +1,7 @@
 // Signup and the mailed-link flows of /auth/: email verification, password reset request,
 // and the reset form (GET shows it, POST applies it — form or JSON).
 #include "auth/authenticate.hpp"
+#include "auth/client_address.hpp"
 #include "auth/field_validators.hpp"
 #include "auth/handlers_v1.hpp"
 #include "auth/html_pages.hpp"
@@ -30,13 +31,13 @@ core::Task<LinkUser> user_for_link(Services& s, http::Request& req, LinkPurpose 
     LinkUser out;
     auto id = uidb64_decode(req.param(0));
     if (!id) co_return out;
-    std::optional<store::User> user = co_await s.store->find_user(*id);
-    out.unavailable = !user && store::last_call_failed();
+    store::Result<store::User> user = co_await s.store->find_user(*id);
+    out.unavailable = user.unavailable();
     if (!user) co_return out;
     std::string state =
         purpose == LinkPurpose::verify_email ? verify_link_state(*user) : reset_link_state(*user);
     if (s.links.check(purpose, user->id, state, req.param(1), core::wall_seconds()))
-        out.user = std::move(user);
+        out.user = std::move(*user);
     co_return out;
 }
 
@@ -44,6 +45,11 @@ Response json_detail_with_link_headers(int status, std::string_view detail) {
     Response r = http::detail_response(status, detail);
     add_link_page_headers(r);
     return r;
+}
+
+Response invalid_verification(bool html) {
+    return html ? invalid_link_page("verification")
+                : json_detail_with_link_headers(400, "Invalid or expired verification link.");
 }
 
 }  // namespace
@@ -60,15 +66,15 @@ core::Task<Response> handle_verify_email(http::Request& req) {
     LinkUser link = co_await user_for_link(s, req, LinkPurpose::verify_email);
     if (link.unavailable) co_return service_unavailable();
     std::optional<store::User>& user = link.user;
-    if (!user) {
-        co_return html
-            ? invalid_link_page("verification")
-            : json_detail_with_link_headers(400, "Invalid or expired verification link.");
-    }
+    if (!user) co_return invalid_verification(html);
     store::UserPatch patch;
     patch.email_verified = true;
     if (!s.settings.require_approval) patch.is_active = true;
-    if (!co_await s.store->update_user(user->id, std::move(patch))) co_return service_unavailable();
+    // A deactivation between the check above and this write must not be undone.
+    patch.if_token_version = user->token_version;
+    store::Result<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
+    if (updated.unavailable()) co_return service_unavailable();
+    if (!updated) co_return invalid_verification(html);  // deleted or changed meanwhile
     core::log_info("auth", "email verified", {{"user_id", std::to_string(user->id)}});
     co_return html ? verified_page() : json_detail_with_link_headers(200, "Email verified.");
 }
@@ -82,16 +88,29 @@ core::Task<Response> handle_reset_password(http::Request& req) {
     auto email = r.string("email");
     if (email) errors.add_all("email", validate_email(*email));
     if (!errors.empty()) co_return errors.to_response();
-    std::optional<store::User> user = co_await s.store->find_user_by_email(normalize_email(*email));
-    if (!user && store::last_call_failed()) co_return service_unavailable();
+    store::Result<store::User> user = co_await s.store->find_user_by_email(normalize_email(*email));
+    if (user.unavailable()) co_return service_unavailable();
+    // At most reset_mails_per_hour mails per account: beyond it the answer is the same 200
+    // (nothing revealed), no mail is queued and the log says so.
+    bool allowed = false;
     if (user && user->is_active) {
+        store::Result<store::LoginFailures> quota = co_await s.store->reserve_login_attempt(
+            "reset:" + std::to_string(user->id), s.settings.reset_mails_per_hour, 3600);
+        if (quota.unavailable()) co_return service_unavailable();
+        allowed = quota.ok();
+        if (!allowed)
+            core::log_warn("auth", "reset mail limit reached; no mail sent",
+                           {{"user_id", std::to_string(user->id)},
+                            {"client", std::string(client_address(req))}});
+    }
+    if (allowed) {
         std::string token = s.links.make(LinkPurpose::reset_password, user->id,
                                          reset_link_state(*user), core::wall_seconds());
         std::string link = s.settings.public_url + "/auth/password_reset_confirm/" +
                            uidb64_encode(user->id) + "/" + token + "/";
-        if (co_await s.store->enqueue_mail(reset_mail(user->email, user->username, link)) == 0) {
-            co_return service_unavailable();
-        }
+        store::OutboxMail mail = reset_mail(user->email, user->username, link);
+        store::Result<int64_t> queued = co_await s.store->enqueue_mail(std::move(mail));
+        if (!queued) co_return service_unavailable();
         if (s.outbox) s.outbox->nudge();
     }
     Response res = http::detail_response(
@@ -143,9 +162,9 @@ core::Task<Response> handle_reset_confirm_post(http::Request& req) {
     patch.password_hash = std::move(**hash);
     patch.bump_token_version = true;
     patch.if_password_hash = user->password_hash;  // the link works once, even used twice at once
-    std::optional<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
-    if (!updated && store::last_call_failed()) co_return service_unavailable();
-    if (!updated) {  // the precondition failed: the link was spent meanwhile
+    store::Result<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
+    if (updated.unavailable()) co_return service_unavailable();
+    if (!updated) {  // the precondition failed (the link was spent meanwhile) or the user is gone
         co_return html
             ? invalid_link_page("password reset")
             : json_detail_with_link_headers(400, "Invalid or expired password reset link.");

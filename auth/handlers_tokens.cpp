@@ -2,9 +2,13 @@
 // hashing pool — against a dummy hash for an unknown user, so both cost the same — and
 // is throttled per username and per client address through the store's counters.
 #include "auth/authenticate.hpp"
+#include "auth/client_address.hpp"
+#include "auth/field_validators.hpp"
 #include "auth/handlers_v1.hpp"
+#include "auth/login_throttle.hpp"
 #include "auth/services.hpp"
 #include "auth/token_service.hpp"
+#include "auth/username_text.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "http/field_errors.hpp"
@@ -15,14 +19,6 @@ namespace {
 
 using http::Response;
 
-std::string lower_ascii(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
 Response token_pair_response(const TokenPair& pair, std::string_view access_key) {
     Response r;
     http::JsonWriter w(r.body);
@@ -32,6 +28,33 @@ Response token_pair_response(const TokenPair& pair, std::string_view access_key)
     w.end_object();
     r.no_store = true;
     return r;
+}
+
+// The user was deleted between the password check and the login: as for an unknown user.
+Response login_gone() {
+    return http::detail_response(401, "No active account found with the given credentials",
+                                 "invalid_credentials");
+}
+
+// Sets last_login; a hash made with other Argon2 parameters than the configured ones is
+// replaced by one made with them (same password, no token revocation), unless the password
+// changed meanwhile. A full hashing pool just postpones the rehash to a later login.
+core::Task<store::Result<store::User>> record_login(Services& s, const store::User& user,
+                                                    std::string password) {
+    store::UserPatch patch;
+    patch.last_login_us = core::wall_micros();
+    if (s.hasher.needs_rehash(user.password_hash)) {
+        auto job = [&s, pw = std::move(password)] { return s.hasher.hash(pw); };
+        auto rehashed = co_await s.hash_pool->run(std::move(job));
+        if (rehashed && *rehashed) {
+            store::UserPatch upgrade = patch;
+            upgrade.password_hash = std::move(**rehashed);
+            upgrade.if_password_hash = user.password_hash;
+            store::Result<store::User> r = co_await s.store->update_user(user.id, upgrade);
+            if (!r.refused()) co_return r;
+        }
+    }
+    co_return co_await s.store->update_user(user.id, std::move(patch));
 }
 
 // The whole login flow; `access_key` is "access" (/auth/token/) or "token" (/api/auth/login/).
@@ -45,38 +68,38 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
     auto password = r.string("password", {.required = true, .allow_blank = false, .trim = false});
     if (!errors.empty()) co_return errors.to_response();
 
-    std::string user_key = "user:" + lower_ascii(*username);
-    std::string ip_key = "ip:" + std::string(req.peer_address());
-    // A store that does not answer must not pass for "no failures" or "no such user".
-    store::LoginFailures uf = co_await s.store->login_failures(user_key);
-    if (store::last_call_failed()) co_return service_unavailable();
-    if (uf.count >= s.settings.login_max_failures) co_return too_many_attempts(uf.retry_after);
-    store::LoginFailures ipf = co_await s.store->login_failures(ip_key);
-    if (store::last_call_failed()) co_return service_unavailable();
-    if (ipf.count >= s.settings.ip_max_failures) co_return too_many_attempts(ipf.retry_after);
-
-    std::optional<store::User> user = co_await s.store->find_user_by_username(*username);
-    if (!user && store::last_call_failed()) co_return service_unavailable();
+    // Looked up first: the throttle counts attempts under the user the store resolves the
+    // name to. A name longer than any username is unknown without asking the store.
+    store::Result<store::User> user = store::Answer::not_found;
+    if (username->size() <= 4 * kUsernameMaxLength) {
+        *username = normalize_username(*username);  // as stored: "ｊｏｈｎ" is "john"
+        user = co_await s.store->find_user_by_username(*username);
+    }
+    if (user.unavailable()) co_return service_unavailable();
+    OrResponse<LoginAttempt> attempt =
+        co_await reserve_login(s, user, *username, client_address(req));
+    if (!attempt) co_return attempt.take_response();
     std::string hash = user ? user->password_hash : s.hasher.dummy_hash();
     // Named, not a temporary in the co_await: GCC 12 destroys such closures twice (double free).
-    auto verify = [&s, hash = std::move(hash), pw = std::move(*password)] {
-        return s.hasher.verify(hash, pw);
-    };
+    std::string plain = std::move(*password);  // kept for a rehash after a good login
+    auto verify = [&s, hash = std::move(hash), &plain] { return s.hasher.verify(hash, plain); };
     auto ok = co_await s.hash_pool->run(std::move(verify));
-    if (!ok) co_return service_unavailable();
-    if (!user || !*ok) {
-        co_await s.store->record_login_failure(user_key, s.settings.login_failure_window);
-        co_await s.store->record_login_failure(ip_key, s.settings.ip_failure_window);
+    if (!ok) {
+        co_await login_undecided(s, *attempt);
+        co_return service_unavailable();
+    }
+    if (!user || !*ok)  // the reservation stays: it is the recorded failure
         co_return http::detail_response(401, "No active account found with the given credentials",
                                         "invalid_credentials");
-    }
-    if (!user->is_active)
+    if (!user->is_active) {
+        co_await login_undecided(s, *attempt);
         co_return http::detail_response(403, "User account is disabled.", "account_inactive");
-    if (uf.count > 0) co_await s.store->clear_login_failures(user_key);
-    store::UserPatch patch;
-    patch.last_login_us = core::wall_micros();
-    std::optional<store::User> updated = co_await s.store->update_user(user->id, std::move(patch));
-    if (!updated) co_return service_unavailable("The user store is unavailable, try again later.");
+    }
+    co_await login_succeeded(s, *attempt);
+    store::Result<store::User> updated = co_await record_login(s, *user, std::move(plain));
+    if (updated.unavailable())
+        co_return service_unavailable("The user store is unavailable, try again later.");
+    if (!updated) co_return login_gone();  // deleted meanwhile
     std::optional<TokenPair> pair = co_await issue_tokens(s, *updated);
     if (!pair) co_return service_unavailable("The user store is unavailable, try again later.");
     co_return token_pair_response(*pair, access_key);

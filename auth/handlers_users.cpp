@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "auth/authenticate.hpp"
+#include "auth/client_address.hpp"
 #include "auth/handlers_v2.hpp"
 #include "auth/permissions.hpp"
 #include "auth/roles.hpp"
@@ -95,26 +96,22 @@ Response user_list(const store::UserPage& page) {
     return r;
 }
 
-// Authenticates and requires an agent; nullopt with `err` set (401/403) otherwise.
-std::optional<Principal> require_agent(http::Request& req, Response& err) {
-    std::optional<Principal> me = authenticate(req, err);
-    if (!me) return std::nullopt;
-    if (!can_view_users(me->role)) {
-        err = forbidden();
-        return std::nullopt;
-    }
+// The caller when authenticated as an agent; else the 401/403.
+OrResponse<Principal> require_agent(http::Request& req) {
+    OrResponse<Principal> me = authenticate(req);
+    if (me && !can_view_users(me->role)) return forbidden();
     return me;
 }
 
 core::Task<Response> list_users(http::Request& req, bool pending_only) {
-    Response err;
-    if (!require_agent(req, err)) co_return err;
+    OrResponse<Principal> me = require_agent(req);
+    if (!me) co_return me.take_response();
     store::UserQuery q;
     if (auto bad = read_user_query(req.query(), q)) co_return std::move(*bad);
     if (pending_only) q.is_active = false;
-    store::UserPage page = co_await services(req).store->list_users(std::move(q));
-    if (store::last_call_failed()) co_return service_unavailable();
-    co_return user_list(page);
+    store::Result<store::UserPage> page = co_await services(req).store->list_users(std::move(q));
+    if (!page) co_return service_unavailable();
+    co_return user_list(*page);
 }
 
 // The target of an action, after the 401/403/404 checks in DRF's order: permission classes,
@@ -124,32 +121,26 @@ struct Target {
     store::User user;
 };
 
-core::Task<std::optional<Target>> manageable_target(http::Request& req, Response& err) {
-    std::optional<Principal> me = require_agent(req, err);
-    if (!me) co_return std::nullopt;
+core::Task<OrResponse<Target>> manageable_target(http::Request& req) {
+    OrResponse<Principal> me = require_agent(req);
+    if (!me) co_return me.take_response();
     std::optional<int64_t> id = path_id(req);
-    std::optional<store::User> user;
-    if (id) user = co_await services(req).store->find_user(*id);
-    if (!user) {
-        err = id ? absent_or_unavailable(not_found()) : not_found();
-        co_return std::nullopt;
-    }
-    if (!can_manage_user(me->user_id, me->role, user->id, user->role)) {
-        err = forbidden();
-        co_return std::nullopt;
-    }
+    if (!id) co_return not_found();
+    store::Result<store::User> user = co_await services(req).store->find_user(*id);
+    if (!user) co_return absent_or_unavailable(user.answer(), not_found());
+    if (!can_manage_user(me->user_id, me->role, user->id, user->role)) co_return forbidden();
     co_return Target{std::move(*me), std::move(*user)};
 }
 
 // Stores the audit record and writes the matching log line. A record the store could not
 // keep is still in the log, flagged, so no action goes unrecorded.
 core::Task<void> audit(Services& s, const Principal& actor, const store::User& target,
-                       std::string action, std::string reason) {
+                       std::string action, std::string reason, std::string client) {
     std::string actor_id = std::to_string(actor.user_id);
     std::string target_id = std::to_string(target.id);
     // A named record: GCC 12 destroys an aggregate temporary in a co_await operand twice.
     store::AuditRecord record{core::wall_micros(), actor.user_id, target.id, action, reason};
-    bool stored = co_await s.store->append_audit(std::move(record));
+    bool stored = (co_await s.store->append_audit(std::move(record))).ok();
     core::log(stored ? core::LogLevel::info : core::LogLevel::error, "audit", "user " + action,
               {{"action", action},
                {"actor_id", actor_id},
@@ -157,6 +148,7 @@ core::Task<void> audit(Services& s, const Principal& actor, const store::User& t
                {"target_id", target_id},
                {"target", target.username},
                {"reason", reason},
+               {"client", client},
                {"stored", stored ? "true" : "false"}});
 }
 
@@ -183,12 +175,12 @@ core::Task<Response> handle_users_pending(http::Request& req) {
 
 // Any agent may read any user's details, superusers included; only actions are restricted.
 core::Task<Response> handle_user_detail(http::Request& req) {
-    Response err;
-    if (!require_agent(req, err)) co_return err;
+    OrResponse<Principal> me = require_agent(req);
+    if (!me) co_return me.take_response();
     std::optional<int64_t> id = path_id(req);
-    std::optional<store::User> user;
-    if (id) user = co_await services(req).store->find_user(*id);
-    if (!user) co_return id ? absent_or_unavailable(not_found()) : not_found();
+    if (!id) co_return not_found();
+    store::Result<store::User> user = co_await services(req).store->find_user(*id);
+    if (!user) co_return absent_or_unavailable(user.answer(), not_found());
     Response r = http::json_response(200, detail_json(*user));
     r.no_store = true;
     co_return r;
@@ -196,9 +188,8 @@ core::Task<Response> handle_user_detail(http::Request& req) {
 
 // is_active true (default) validates, false deactivates and revokes every token of the user.
 core::Task<Response> handle_user_validate(http::Request& req) {
-    Response err;
-    std::optional<Target> t = co_await manageable_target(req, err);
-    if (!t) co_return err;
+    OrResponse<Target> t = co_await manageable_target(req);
+    if (!t) co_return t.take_response();
     Services& s = services(req);
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
@@ -212,20 +203,19 @@ core::Task<Response> handle_user_validate(http::Request& req) {
     store::UserPatch patch;
     patch.is_active = activate;
     patch.bump_token_version = !activate;
-    std::optional<store::User> updated =
+    store::Result<store::User> updated =
         co_await s.store->update_user(t->user.id, std::move(patch));
-    if (!updated) co_return service_unavailable("The user store is unavailable, try again later.");
+    if (!updated) co_return absent_or_unavailable(updated.answer(), not_found());
     if (!activate) co_await spread_token_version(s, updated->id, updated->token_version);
-    co_await audit(s, t->actor, *updated, activate ? "validate" : "deactivate",
-                   reason.value_or(""));
+    co_await audit(s, t->actor, *updated, activate ? "validate" : "deactivate", reason.value_or(""),
+                   std::string(client_address(req)));
     co_return validated(activate ? "User validated." : "User deactivated.", *updated);
 }
 
 // An optional `reason` (body) goes into the audit record, as for validation.
 core::Task<Response> handle_user_reject(http::Request& req) {
-    Response err;
-    std::optional<Target> t = co_await manageable_target(req, err);
-    if (!t) co_return err;
+    OrResponse<Target> t = co_await manageable_target(req);
+    if (!t) co_return t.take_response();
     Services& s = services(req);
     http::BodyFields body;
     if (auto perr = http::parse_body(req, body)) co_return std::move(*perr);
@@ -235,11 +225,15 @@ core::Task<Response> handle_user_reject(http::Request& req) {
             .string("reason",
                     {.required = false, .allow_blank = true, .max_length = max_reason_length});
     if (!errors.empty()) co_return errors.to_response();
-    if (t->user.is_active)
+    // "Only if still pending" is checked by the store in the same step as the delete: a user
+    // validated meanwhile is not deleted.
+    store::Done deleted = co_await s.store->delete_user(t->user.id, store::DeleteIf::pending);
+    if (deleted.refused())
         co_return http::detail_response(409, "Only pending users can be rejected.");
-    if (!co_await s.store->delete_user(t->user.id)) co_return absent_or_unavailable(not_found());
+    if (!deleted) co_return absent_or_unavailable(deleted.answer(), not_found());
     co_await spread_user_removal(s, t->user.id);
-    co_await audit(s, t->actor, t->user, "reject", reason.value_or(""));
+    co_await audit(s, t->actor, t->user, "reject", reason.value_or(""),
+                   std::string(client_address(req)));
     Response r;
     r.status = 204;
     r.body_is_empty = true;

@@ -43,10 +43,10 @@ KeyWatch& key_watch() {
 
 core::Task<void> look_for_changes(KeyWatch& w) {
     Services& s = *w.services;
-    std::optional<std::string> sealed = co_await s.store->load_signing_keys();
-    if (store::last_call_failed()) co_return;  // the loops keep their keys; try again later
+    store::Result<std::string> sealed = co_await s.store->load_signing_keys();
+    if (sealed.unavailable()) co_return;  // the loops keep their keys; try again later
     const int64_t now = core::wall_seconds();
-    const std::string text = sealed.value_or("");
+    const std::string text = sealed.ok() ? *sealed : std::string();
     const KeySet& current = *s.contexts[static_cast<size_t>(w.home->index())]->keys;
     if (text == w.sealed && now < current.next_expiry()) co_return;
     KeyRing ring;
@@ -90,21 +90,22 @@ core::Task<RingLoad> load_key_ring(store::Store& store, const KeySettings& setti
         co_return r;
     }
     for (int attempt = 0; attempt < 3; ++attempt) {
-        std::optional<std::string> sealed = co_await store.load_signing_keys();
-        if (store::last_call_failed())
+        store::Result<std::string> sealed = co_await store.load_signing_keys();
+        if (sealed.unavailable())
             co_return failed(KeysStatus::unavailable, "the store did not answer");
-        if (sealed) co_return opened(settings, std::move(*sealed));
+        if (sealed.ok()) co_return opened(settings, std::move(*sealed));
         if (!create) co_return RingLoad{KeysStatus::ok, {}, {}, {}};
         KeyRing ring;
         ring.version = 1;
         ring.keys.push_back(new_ed25519_key(now));
         std::string fresh = seal_key_ring(ring, settings.set.secret);
-        if (co_await store.replace_signing_keys("", fresh)) {
+        store::Done saved = co_await store.replace_signing_keys("", fresh);
+        if (saved.ok()) {
             core::log_info("keys", "generated the first Ed25519 signing key",
                            {{"kid", ring.keys.back().kid}});
             co_return RingLoad{KeysStatus::ok, std::move(ring), std::move(fresh), {}};
         }
-        if (store::last_call_failed())
+        if (saved.unavailable())
             co_return failed(KeysStatus::unavailable, "the store could not save the new key");
         // Another instance created the ring first: read theirs.
     }
@@ -124,14 +125,15 @@ core::Task<RingLoad> rotate_key_ring(store::Store& store, const KeySettings& set
         RingLoad next;
         next.ring = rotated_key_ring(current.ring, now, settings.set.retired_lifetime);
         next.sealed = seal_key_ring(next.ring, settings.set.secret);
-        if (co_await store.replace_signing_keys(current.sealed, next.sealed)) {
+        store::Done saved = co_await store.replace_signing_keys(current.sealed, next.sealed);
+        if (saved.ok()) {
             next.status = KeysStatus::ok;
             core::log_info("keys", "rotated the signing key",
                            {{"kid", next.ring.keys.back().kid},
                             {"version", std::to_string(next.ring.version)}});
             co_return next;
         }
-        if (store::last_call_failed())
+        if (saved.unavailable())
             co_return failed(KeysStatus::unavailable, "the store could not save the new key");
     }
     co_return failed(KeysStatus::unavailable, "the key ring kept changing");

@@ -94,10 +94,11 @@ core::Task<void> MailOutbox::poll() {
         }
         const size_t free = policy_.max_in_flight - busy;
         // Mails being sent are still due in the store; ask for enough to skip past them.
-        auto mails = co_await store_.due_mail(core::wall_micros(), free + busy);
+        store::Result<std::vector<store::OutboxMail>> mails =
+            co_await store_.due_mail(core::wall_micros(), free + busy);
         if (stopping_) break;
         size_t started = 0;
-        for (auto& mail : mails) {
+        for (auto& mail : *mails) {  // none when the store did not answer: the timer retries
             if (started == free) break;
             if (!in_flight_ids_.insert(mail.id).second) continue;
             ++started;
@@ -139,7 +140,9 @@ core::Task<void> MailOutbox::record(const store::OutboxMail& mail, const Outcome
     const uint32_t attempt = mail.attempts + 1;
     const std::string attempt_text = std::to_string(attempt);
     if (outcome.result == SmtpSender::SendResult::sent) {
-        co_await store_.mail_sent(mail.id);
+        store::Done done = co_await store_.mail_sent(mail.id);
+        if (done.unavailable())  // sent again after its lease: at least once, never lost
+            core::log_warn("mail", "could not mark a mail sent", {{"id", id}});
         sent_.fetch_add(1, std::memory_order_relaxed);
         core::log_info("mail", "mail sent",
                        {{"id", id}, {"attempt", attempt_text}, {"ms", std::to_string(took_ms)}});
@@ -150,7 +153,9 @@ core::Task<void> MailOutbox::record(const store::OutboxMail& mail, const Outcome
     } else {
         const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
         const int64_t delay_us = outbox_backoff_us(policy_, attempt, unit);
-        co_await store_.mail_retry(mail.id, attempt, core::wall_micros() + delay_us);
+        store::Done done =
+            co_await store_.mail_retry(mail.id, attempt, core::wall_micros() + delay_us);
+        if (done.unavailable()) core::log_warn("mail", "could not reschedule a mail", {{"id", id}});
         retried_.fetch_add(1, std::memory_order_relaxed);
         core::log_warn("mail", "mail delivery failed; will retry",
                        {{"id", id},
@@ -162,7 +167,9 @@ core::Task<void> MailOutbox::record(const store::OutboxMail& mail, const Outcome
 
 core::Task<void> MailOutbox::drop(const store::OutboxMail& mail, std::string_view why,
                                   const std::string& error) {
-    co_await store_.mail_dropped(mail.id);
+    store::Done done = co_await store_.mail_dropped(mail.id);
+    if (done.unavailable())
+        core::log_warn("mail", "could not drop a mail", {{"id", std::to_string(mail.id)}});
     dropped_.fetch_add(1, std::memory_order_relaxed);
     core::log_error("mail", "mail dropped",
                     {{"id", std::to_string(mail.id)},

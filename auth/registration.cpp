@@ -8,6 +8,7 @@
 #include "auth/password_policy.hpp"
 #include "auth/roles.hpp"
 #include "auth/user_json.hpp"
+#include "auth/username_text.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "http/field_errors.hpp"
@@ -33,6 +34,7 @@ std::optional<Candidate> read_candidate(const http::BodyFields& fields, Registra
     Candidate c;
     bool full = kind != RegistrationKind::signup;
     auto username = r.string("username");
+    if (username) *username = normalize_username(*username);  // Django's normalize_username
     if (username) errors.add_all("username", validate_username(*username));
     auto email = r.string("email");
     if (email) errors.add_all("email", validate_email(*email));
@@ -124,16 +126,14 @@ core::Task<http::Response> register_user(Services& s, const http::BodyFields& fi
     std::optional<Role> role = decide_role(fields, kind, caller, errors);
     if (candidate) {
         // Report uniqueness with the other field errors, like DRF's validators do.
-        if (co_await s.store->find_user_by_username(candidate->user.username)) {
-            errors.add("username", "A user with that username already exists.");
-        } else if (store::last_call_failed()) {
-            co_return service_unavailable();
-        }
-        if (co_await s.store->find_user_by_email(candidate->user.email)) {
-            errors.add("email", "A user with that email already exists.");
-        } else if (store::last_call_failed()) {
-            co_return service_unavailable();
-        }
+        store::Result<store::User> by_name =
+            co_await s.store->find_user_by_username(candidate->user.username);
+        if (by_name.unavailable()) co_return service_unavailable();
+        if (by_name) errors.add("username", "A user with that username already exists.");
+        store::Result<store::User> by_email =
+            co_await s.store->find_user_by_email(candidate->user.email);
+        if (by_email.unavailable()) co_return service_unavailable();
+        if (by_email) errors.add("email", "A user with that email already exists.");
     }
     if (!errors.empty() || !candidate || !role) co_return errors.to_response();
 
@@ -149,25 +149,27 @@ core::Task<http::Response> register_user(Services& s, const http::BodyFields& fi
     c.user.is_active = active_at_once;
     c.user.email_verified = false;
 
-    store::CreateUserResult created = co_await s.store->create_user(
-        std::move(c.user), active_at_once ? nullptr : verification_composer(s));
-    if (created.username_taken || created.email_taken) {
-        if (created.username_taken)
+    store::MailComposer compose = active_at_once ? nullptr : verification_composer(s);
+    store::Result<store::CreateUserResult> created =
+        co_await s.store->create_user(std::move(c.user), std::move(compose));
+    if (created.refused()) {  // lost a race for the name or the address
+        if (created->username_taken)
             errors.add("username", "A user with that username already exists.");
-        if (created.email_taken) errors.add("email", "A user with that email already exists.");
+        if (created->email_taken) errors.add("email", "A user with that email already exists.");
         co_return errors.to_response();
     }
-    if (!created.user)
+    if (!created || !created->user)
         co_return service_unavailable("The user store is unavailable, try again later.");
-    const store::User& u = *created.user;
+    const store::User& u = *created->user;
     if (s.outbox && !active_at_once) s.outbox->nudge();
     if (kind != RegistrationKind::signup && u.role == Role::agent && caller) {
         store::AuditRecord record{core::wall_micros(), caller->user_id, u.id, "create_agent",
                                   ""};  // named: GCC 12
-        co_await s.store->append_audit(std::move(record));
-        core::log_info(
-            "audit", "agent created",
-            {{"actor_id", std::to_string(caller->user_id)}, {"target_id", std::to_string(u.id)}});
+        store::Done stored = co_await s.store->append_audit(std::move(record));
+        core::log(stored ? core::LogLevel::info : core::LogLevel::error, "audit", "agent created",
+                  {{"actor_id", std::to_string(caller->user_id)},
+                   {"target_id", std::to_string(u.id)},
+                   {"stored", stored ? "true" : "false"}});
     }
     http::Response res = http::json_response(201, detail_json(u));
     res.no_store = true;

@@ -1,7 +1,9 @@
-// Route table: every path of API.md §4 and §5.
+// Route table: every path of API.md §4 and §5, and the proxy / OAuth service endpoints.
 #include "auth/routes.hpp"
 
 #include "auth/handlers_keys.hpp"
+#include "auth/forward_auth.hpp"
+#include "auth/handlers_oauth.hpp"
 #include "auth/handlers_v1.hpp"
 #include "auth/handlers_v2.hpp"
 
@@ -35,6 +37,14 @@ void register_routes(http::Router& r) {
     r.add(Method::del, "/api/auth/users/<int:id>/reject/", handle_user_reject);
     r.add(Method::post, "/api/auth/agents/create/", handle_agent_create);
     r.add(Method::post, "/api/auth/users/validate-token/", handle_validate_token);
+    // Forward auth: any method (HEAD through GET, so it has no body), any path below it.
+    for (Method m : {Method::get, Method::post, Method::put, Method::patch, Method::del,
+                     Method::options, Method::other}) {
+        r.add(m, "/auth/forward/", handle_forward);
+        r.add(m, "/auth/forward/<path:rest>/", handle_forward);
+    }
+    r.add(Method::post, "/oauth/introspect/", handle_introspect);
+    r.add(Method::post, "/oauth/revoke/", handle_revoke);
     // Signing keys (issue 15)
     r.add(Method::get, "/.well-known/jwks.json", handle_jwks);
     r.add(Method::get, "/.well-known/oauth-authorization-server",

@@ -1,5 +1,6 @@
 // Services: everything the handlers share, wired once by the executable (tools/), plus the
-// per-loop context each request carries. Handlers reach both through the Request.
+// per-loop context each request carries (req.context, typed: no casts). Handlers reach
+// both through the Request.
 #pragma once
 #include <simdjson.h>
 
@@ -11,14 +12,20 @@
 #include "auth/key_manager.hpp"
 #include "auth/link_token.hpp"
 #include "auth/password_hasher.hpp"
+#include "auth/service_clients.hpp"
 #include "auth/signature_cache.hpp"
 #include "auth/token_keys.hpp"
+#include "auth/trusted_proxies.hpp"
 #include "auth/validation_cache.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/loop_group.hpp"
 #include "http/metrics.hpp"
 #include "http/request.hpp"
 #include "store/store.hpp"
+
+namespace authd::http {
+class Router;
+}
 
 namespace authd::auth {
 
@@ -34,10 +41,13 @@ struct AuthSettings {
     uint32_t login_max_failures = 10;
     int64_t login_failure_window = 15 * 60;
     uint32_t ip_max_failures = 100;
+    uint32_t reset_mails_per_hour = 5;  // password-reset mails per account per hour
     int64_t ip_failure_window = 60;
+    std::string forward_cookie;  // AUTHD_FORWARD_COOKIE: /auth/forward also reads this cookie
+    // Peers allowed to name the client (AUTHD_TRUSTED_PROXIES), and the header they write.
+    TrustedProxies trusted_proxies;
+    ForwardedHeader forwarded_header = ForwardedHeader::x_forwarded_for;
 };
-
-struct LoopContext;
 
 struct Services {
     Services(AuthSettings s, std::string_view secret_key, HashParams hash_params)
@@ -51,32 +61,46 @@ struct Services {
     JwtCodec jwt;      // HS256 of AUTHD_SECRET_KEY without a kid (tests, benchmarks)
     KeySettings keys;  // how LoopContext::keys are built; fixed after start
     LinkTokens links;
+    ServiceClients service_clients;  // callers of /oauth/introspect and /oauth/revoke
     store::Store* store = nullptr;
     core::LoopGroup* loops = nullptr;
     core::BlockingPool* hash_pool = nullptr;
     MailOutbox* outbox = nullptr;
     http::Metrics* metrics = nullptr;
-    const void* router = nullptr;                        // http::Router, for /metrics
-    std::vector<std::unique_ptr<LoopContext>> contexts;  // one per loop, by loop index
+    const http::Router* router = nullptr;                       // for /metrics
+    std::vector<std::unique_ptr<authd::LoopContext>> contexts;  // one per loop, by loop index
 };
 
-// Per-loop state: owned and used by one loop thread only.
+}  // namespace authd::auth
+
+namespace authd {
+
+// Per-loop state: owned and used by one loop thread only. http::Request::context points
+// at the context of the loop that serves the request.
 struct LoopContext {
-    Services* services = nullptr;
+    auth::Services* services = nullptr;
     int loop_index = 0;
-    ValidationCache cache;
+    auth::ValidationCache cache;
     // The keys this loop signs and verifies with; replaced (on this loop) by spread_key_set.
-    std::shared_ptr<const KeySet> keys;
-    SignatureCache signatures;  // Ed25519 verifies already done on this loop
-    JwtScratch jwt_scratch;
+    std::shared_ptr<const auth::KeySet> keys;
+    auth::SignatureCache signatures;  // Ed25519 verifies already done on this loop
+    auth::JwtScratch jwt_scratch;
     simdjson::dom::parser json;  // reused: no allocation per request once warm
+
+    store::Store& store() const { return *services->store; }
 };
+
+}  // namespace authd
+
+namespace authd::auth {
+
+using authd::LoopContext;
 
 inline LoopContext& loop_context(const http::Request& req) {
-    return *static_cast<LoopContext*>(req.context);
+    return *req.context;
 }
 inline Services& services(const http::Request& req) {
-    return *loop_context(req).services;
+    return *req.context->services;
 }
 
 }  // namespace authd::auth

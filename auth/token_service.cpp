@@ -64,7 +64,8 @@ Task<std::optional<TokenPair>> issue_tokens(Services& s, const store::User& user
     std::string sid = new_token_id();
     Claims refresh = claims_for(s, user, TokenType::refresh, sid, now, s.settings.refresh_ttl);
     store::Session session{sid, user.id, refresh.jti, refresh.exp, false};
-    if (!co_await s.store->create_session(std::move(session))) co_return std::nullopt;
+    store::Done created = co_await s.store->create_session(std::move(session));
+    if (!created) co_return std::nullopt;
     // Make sure every loop knows this user's version (a new user is absent until told).
     co_await spread_token_version(s, user.id, user.token_version);
     Claims access = claims_for(s, user, TokenType::access, sid, now, s.settings.access_ttl);
@@ -85,19 +86,20 @@ Task<RefreshOutcome> refresh_tokens(LoopContext& ctx, std::string refresh_token)
     next.iat = now;
     next.exp = now + s.settings.refresh_ttl;
     next.jti = new_token_id();
-    store::RotateResult r = co_await s.store->rotate_refresh(old.sid, old.jti, next.jti, next.exp);
-    if (store::last_call_failed()) {
+    store::Result<store::RotateResult> r =
+        co_await s.store->rotate_refresh(old.sid, old.jti, next.jti, next.exp);
+    if (r.unavailable()) {
         RefreshOutcome unavailable;
         unavailable.status = RefreshStatus::store_unavailable;
         co_return unavailable;
     }
-    if (r.status == store::RotateStatus::reused) {
+    if (r->status == store::RotateStatus::reused) {
         core::log_warn("auth", "refresh token reused; session revoked",
                        {{"user_id", std::to_string(old.user_id)}});
-        co_await spread_revocation(s, old.sid, r.expires_at > 0 ? r.expires_at : old.exp);
+        co_await spread_revocation(s, old.sid, r->expires_at > 0 ? r->expires_at : old.exp);
         co_return RefreshOutcome{};
     }
-    if (r.status != store::RotateStatus::rotated) co_return RefreshOutcome{};
+    if (!r || r->status != store::RotateStatus::rotated) co_return RefreshOutcome{};
     Claims access = next;
     access.token_type = TokenType::access;
     access.exp = now + s.settings.access_ttl;

@@ -65,7 +65,7 @@ struct RedisFixture {
         db = store::RedisStore::open(url, options, error);
         if (!db) return;
         size_t have = 0;
-        run([&]() -> core::Task<void> { have = co_await db->count_users(); });
+        run([&]() -> core::Task<void> { have = *co_await db->count_users(); });
         if (have == static_cast<size_t>(count)) return;
         auto parsed = store::parse_redis_url(url, error);
         if (!parsed || !flush_db(*parsed)) {
@@ -143,7 +143,7 @@ void BM_RedisStoreList(benchmark::State& state) {
     // Every iteration inside one coroutine on the loop: Loop::run() is entered once.
     f->run([&]() -> core::Task<void> {
         for (auto _ : state) {
-            store::UserPage page = co_await f->db->list_users(q);
+            store::UserPage page = *co_await f->db->list_users(q);
             total = page.total;
             items = page.items.size();
             benchmark::DoNotOptimize(page);

@@ -94,7 +94,7 @@ struct StoreFixture {
     store::UserPage list(const UserQuery& q) {
         store::UserPage out;
         auto run = [](StoreFixture& f, UserQuery query, store::UserPage& page) -> core::Task<void> {
-            page = co_await f.db->list_users(std::move(query));
+            page = *co_await f.db->list_users(std::move(query));
             f.loop->stop();
         };
         loop->post([&] { core::spawn(run(*this, q, out)); });

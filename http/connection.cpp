@@ -140,14 +140,17 @@ bool Connection::dispatch() {
     if (!req.keep_alive || server_.shutting_down()) close_after_send_ = true;
 
     const CorsPolicy& cors = server_.cors();
-    if (CorsPolicy::is_preflight(req) && cors.allowed(req.header("origin"))) {
+    RouteMatch m = server_.router().match(req.method, req.path());
+    // A route with its own OPTIONS handler (forward auth: a proxy relays any method, and a
+    // 204 would read as a denial) answers preflights itself.
+    bool own_options = m.route && (m.route->allowed & method_bit(Method::options));
+    if (CorsPolicy::is_preflight(req) && !own_options && cors.allowed(req.header("origin"))) {
         Response res;
         res.status = 204;
         res.body_is_empty = true;
         write_response(res, metric_routes);
         return true;
     }
-    RouteMatch m = server_.router().match(req.method, req.path());
     if (!m.route) {
         Response res = detail_response(404, "Not found.");
         write_response(res, metric_routes);

@@ -54,6 +54,17 @@ std::string_view Request::header(std::string_view name) const {
     return {};
 }
 
+bool Request::header_named(const HeaderSpan& h, std::string_view name) const {
+    return h.name.length == name.size() &&
+           strncasecmp(head_.data() + h.name.offset, name.data(), name.size()) == 0;
+}
+
+std::string_view Request::trimmed(std::string_view v) {
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    return v;
+}
+
 bool Request::has_header(std::string_view name) const {
     for (const auto& h : headers_) {
         if (h.name.length == name.size() &&

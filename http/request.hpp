@@ -9,6 +9,10 @@
 
 #include "http/method.hpp"
 
+namespace authd {
+struct LoopContext;  // one per loop thread; http/ only passes it along
+}
+
 namespace authd::http {
 
 struct Span {
@@ -39,7 +43,17 @@ class Request {
     // Case-insensitive header lookup; first match. Empty view when absent.
     std::string_view header(std::string_view name) const;
     bool has_header(std::string_view name) const;
+    // Calls fn(value) for every header of that name, last one first (value trimmed).
+    template <class F>
+    void for_each_header_reversed(std::string_view name, F&& fn) const {
+        for (size_t i = headers_.size(); i-- > 0;) {
+            if (header_named(headers_[i], name)) fn(trimmed(view(headers_[i].value)));
+        }
+    }
     size_t header_count() const { return headers_.size(); }
+    // Header i in arrival order (i < header_count()), for headers that may be repeated.
+    std::string_view header_name(size_t i) const { return view(headers_[i].name); }
+    std::string_view header_value(size_t i) const { return view(headers_[i].value); }
 
     // Path parameters captured by the router, in pattern order.
     std::string_view param(size_t i) const {
@@ -47,8 +61,9 @@ class Request {
     }
     size_t param_count() const { return param_count_; }
 
-    // Per-loop application context, set by the server before dispatch.
-    void* context = nullptr;
+    // The application's per-loop context (defined by the application, e.g. auth/), set by
+    // the server before dispatch.
+    LoopContext* context = nullptr;
     // The client's IP address (for per-address limits); valid while the request is.
     std::string_view peer_address() const { return peer_; }
     void set_peer_address(std::string_view p) { peer_ = p; }
@@ -68,6 +83,8 @@ class Request {
 
   private:
     std::string_view view(Span s) const { return {head_.data() + s.offset, s.length}; }
+    bool header_named(const HeaderSpan& h, std::string_view name) const;
+    static std::string_view trimmed(std::string_view v);
 
     std::string head_;  // request-target and header bytes, back to back
     std::string body_;  // decoded body (chunked framing removed)

@@ -46,6 +46,10 @@ bool Router::parse_pattern(std::string_view pattern, std::vector<Segment>& out) 
         } else if (seg.starts_with("<str:") && seg.ends_with(">")) {
             out.push_back({SegmentKind::str_param, {}});
             ++params;
+        } else if (seg.starts_with("<path:") && seg.ends_with(">")) {
+            if (slash != std::string_view::npos) return false;  // it takes the rest: last only
+            out.push_back({SegmentKind::path_param, {}});
+            ++params;
         } else if (seg.empty() || seg.find('<') != std::string_view::npos) {
             return false;
         } else {
@@ -99,6 +103,12 @@ bool Router::match_pattern(const Pattern& p, std::string_view path, RouteMatch& 
         size_t slash = path.find('/');
         std::string_view seg = path.substr(0, slash);
         const Segment& s = p.segments[i];
+        if (s.kind == SegmentKind::path_param) {  // the last segment: everything that is left
+            if (n >= Request::max_params) return false;
+            m.params[n++] = path;
+            path = {};
+            break;
+        }
         if (s.kind == SegmentKind::literal) {
             if (seg != s.text) return false;
         } else {

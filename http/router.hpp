@@ -57,7 +57,7 @@ class Router {
     const RouteEntry& route(size_t id) const { return routes_[id]; }
 
   private:
-    enum class SegmentKind : uint8_t { literal, int_param, str_param };
+    enum class SegmentKind : uint8_t { literal, int_param, str_param, path_param };
     struct Segment {
         SegmentKind kind;
         std::string text;

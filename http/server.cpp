@@ -46,7 +46,7 @@ int open_listener(const std::string& host, uint16_t port, std::string& error) {
 }
 
 LoopServer::LoopServer(core::Loop& loop, const Router& router, const ServerConfig& config,
-                       LoopMetrics& metrics, void* app_context)
+                       LoopMetrics& metrics, LoopContext* app_context)
     : loop_(loop),
       router_(router),
       config_(config),

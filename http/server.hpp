@@ -40,7 +40,7 @@ struct TimeoutList {
 class LoopServer {
   public:
     LoopServer(core::Loop& loop, const Router& router, const ServerConfig& config,
-               LoopMetrics& metrics, void* app_context);
+               LoopMetrics& metrics, LoopContext* app_context);
     ~LoopServer();
 
     // Opens the listener and arms accept and the timeout sweep.
@@ -56,7 +56,7 @@ class LoopServer {
     const CorsPolicy& cors() const { return cors_; }
     LoopMetrics& metrics() { return metrics_; }
     core::BufferRing& buffers() { return buffers_; }
-    void* app_context() const { return app_context_; }
+    LoopContext* app_context() const { return app_context_; }
     bool shutting_down() const { return shutting_down_; }
     Request* acquire_request();
     void release_request(Request* r);
@@ -77,7 +77,7 @@ class LoopServer {
     ServerConfig config_;
     CorsPolicy cors_;
     LoopMetrics& metrics_;
-    void* app_context_;
+    LoopContext* app_context_;
     core::BufferRing buffers_;
     int listen_fd_ = -1;
     core::Completion accept_completion_{};

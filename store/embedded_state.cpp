@@ -115,11 +115,11 @@ void EmbeddedState::write_snapshot(RecordSink& sink) {
 
 // ---- users ----------------------------------------------------------------------------
 
-CreateUserResult EmbeddedState::create_user(User user, MailComposer& compose) {
+Result<CreateUserResult> EmbeddedState::create_user(User user, MailComposer& compose) {
     CreateUserResult result;
     result.username_taken = users_.find_by_username(fold_case(user.username)) != nullptr;
     result.email_taken = users_.find_by_email(fold_case(user.email)) != nullptr;
-    if (result.username_taken || result.email_taken) return result;
+    if (result.username_taken || result.email_taken) return {Answer::refused, result};
     user.id = next_user_id_;
     user.created_at_us = user.updated_at_us = now_us();
     std::optional<OutboxMail> mail;
@@ -129,36 +129,41 @@ CreateUserResult EmbeddedState::create_user(User user, MailComposer& compose) {
         mail->attempts = 0;
     }
     encode_user_create(scratch_, user, mail ? &*mail : nullptr);
-    if (!append_scratch()) return CreateUserResult{};
+    if (!append_scratch()) return Answer::unavailable;
     result.user = user;
     apply(UserCreateRecord{std::move(user), std::move(mail)});
     return result;
 }
 
-std::optional<User> EmbeddedState::find_user(int64_t id) const {
-    const User* u = users_.find(id);
-    return u ? std::optional<User>(*u) : std::nullopt;
+namespace {
+Result<User> found(const User* u) {
+    if (!u) return Answer::not_found;
+    return *u;
+}
+}  // namespace
+
+Result<User> EmbeddedState::find_user(int64_t id) const {
+    return found(users_.find(id));
 }
 
-std::optional<User> EmbeddedState::find_user_by_username(std::string_view username) const {
-    const User* u = users_.find_by_username(fold_case(username));
-    return u ? std::optional<User>(*u) : std::nullopt;
+Result<User> EmbeddedState::find_user_by_username(std::string_view username) const {
+    return found(users_.find_by_username(fold_case(username)));
 }
 
-std::optional<User> EmbeddedState::find_user_by_email(std::string_view email) const {
-    const User* u = users_.find_by_email(fold_case(email));
-    return u ? std::optional<User>(*u) : std::nullopt;
+Result<User> EmbeddedState::find_user_by_email(std::string_view email) const {
+    return found(users_.find_by_email(fold_case(email)));
 }
 
-std::optional<User> EmbeddedState::update_user(int64_t id, const UserPatch& p) {
+Result<User> EmbeddedState::update_user(int64_t id, const UserPatch& p) {
     const User* current = users_.find(id);
-    if (!current) return std::nullopt;
-    if (p.if_password_hash && current->password_hash != *p.if_password_hash) return std::nullopt;
+    if (!current) return Answer::not_found;
+    if (p.if_password_hash && current->password_hash != *p.if_password_hash) return Answer::refused;
+    if (p.if_token_version && current->token_version != *p.if_token_version) return Answer::refused;
     const bool more_than_login = patch_changes_more_than_login(p);
     if (!more_than_login && !p.last_login_us) return *current;  // nothing to change
     if (p.email) {
         const User* owner = users_.find_by_email(fold_case(*p.email));
-        if (owner && owner->id != id) return std::nullopt;  // taken by another user
+        if (owner && owner->id != id) return Answer::refused;  // taken by another user
     }
     User u = *current;
     if (p.email) u.email = *p.email;
@@ -175,17 +180,19 @@ std::optional<User> EmbeddedState::update_user(int64_t id, const UserPatch& p) {
     // Django's update_last_login saves last_login alone, leaving updated_at as it was.
     if (more_than_login) u.updated_at_us = now_us();
     encode_user_put(scratch_, u);
-    if (!append_scratch()) return std::nullopt;
+    if (!append_scratch()) return Answer::unavailable;
     apply_user(User(u));
     return u;
 }
 
-bool EmbeddedState::delete_user(int64_t id) {
-    if (!users_.find(id)) return false;
+Done EmbeddedState::delete_user(int64_t id, DeleteIf when) {
+    const User* u = users_.find(id);
+    if (!u) return Answer::not_found;
+    if (when == DeleteIf::pending && u->is_active) return Answer::refused;
     encode_user_delete(scratch_, id);
-    if (!append_scratch()) return false;
+    if (!append_scratch()) return Answer::unavailable;
     apply(UserDeleteRecord{id});
-    return true;
+    return {};
 }
 
 // ---- sessions -------------------------------------------------------------------------
@@ -196,18 +203,20 @@ const Session* EmbeddedState::live_session(const std::string& sid) const {
     return &it->second;
 }
 
-bool EmbeddedState::create_session(const Session& s) {
-    if (s.sid.empty() || sessions_.count(s.sid) || !users_.find(s.user_id)) return false;
+Done EmbeddedState::create_session(const Session& s) {
+    if (s.sid.empty() || sessions_.count(s.sid) || !users_.find(s.user_id)) return Answer::refused;
     encode_session_put(scratch_, s);
-    if (!append_scratch()) return false;
+    if (!append_scratch()) return Answer::unavailable;
     apply(SessionPutRecord{s});
-    return true;
+    return {};
 }
 
-RotateResult EmbeddedState::rotate_refresh(const std::string& sid, std::string_view presented,
-                                           const std::string& new_jti, int64_t new_expires_at) {
+Result<RotateResult> EmbeddedState::rotate_refresh(const std::string& sid,
+                                                   std::string_view presented,
+                                                   const std::string& new_jti,
+                                                   int64_t new_expires_at) {
     const Session* s = live_session(sid);
-    if (!s) return {};
+    if (!s) return Answer::not_found;
     RotateResult result{RotateStatus::revoked, s->user_id, s->expires_at};
     if (s->revoked) return result;
     Session next = *s;
@@ -221,44 +230,60 @@ RotateResult EmbeddedState::rotate_refresh(const std::string& sid, std::string_v
         result.status = RotateStatus::reused;
     }
     encode_session_put(scratch_, next);
-    if (!append_scratch()) return {};
+    if (!append_scratch()) return Answer::unavailable;
     apply(SessionPutRecord{std::move(next)});
     return result;
 }
 
-RevokeResult EmbeddedState::revoke_session(const std::string& sid) {
+Result<RevokeResult> EmbeddedState::revoke_session(const std::string& sid) {
     const Session* s = live_session(sid);
-    if (!s) return {};
+    if (!s) return Answer::not_found;
     RevokeResult result{true, s->user_id, s->expires_at};
     if (s->revoked) return result;
     Session next = *s;
     next.revoked = true;
     encode_session_put(scratch_, next);
-    if (!append_scratch()) return {};
+    if (!append_scratch()) return Answer::unavailable;
     apply(SessionPutRecord{std::move(next)});
     return result;
 }
 
 // ---- login throttling (memory only) -----------------------------------------------------
 
-LoginFailures EmbeddedState::login_failures(const std::string& key) {
+namespace {
+int64_t seconds_left(int64_t ends_us, int64_t now_us) {
+    return std::max<int64_t>((ends_us - now_us + 999999) / 1000000, 0);
+}
+}  // namespace
+
+Result<LoginFailures> EmbeddedState::login_failures(const std::string& key) {
     auto it = failures_.find(key);
-    if (it == failures_.end()) return {};
+    if (it == failures_.end()) return LoginFailures{};
     int64_t now = now_us();
     if (it->second.ends_us <= now) {
         failures_.erase(it);
-        return {};
+        return LoginFailures{};
     }
-    return {it->second.count, (it->second.ends_us - now + 999999) / 1000000};
+    return LoginFailures{it->second.count, seconds_left(it->second.ends_us, now)};
 }
 
-LoginFailures EmbeddedState::record_login_failure(const std::string& key, int64_t window_seconds) {
+Result<LoginFailures> EmbeddedState::reserve_login_attempt(const std::string& key, uint32_t max,
+                                                           int64_t window_seconds) {
     int64_t now = now_us();
     if (failures_.size() >= failures_sweep_at_) prune_failures(now);
     FailureWindow& w = failures_[key];
     if (w.ends_us <= now) w = {0, now + std::max<int64_t>(window_seconds, 1) * 1000000};
-    ++w.count;
-    return {w.count, (w.ends_us - now + 999999) / 1000000};
+    LoginFailures f{w.count, seconds_left(w.ends_us, now)};
+    if (w.count >= max) return {Answer::refused, f};
+    f.count = ++w.count;
+    return f;
+}
+
+Done EmbeddedState::release_login_attempt(const std::string& key) {
+    auto it = failures_.find(key);
+    if (it != failures_.end() && it->second.count > 0 && --it->second.count == 0)
+        failures_.erase(it);
+    return {};
 }
 
 // Amortised O(1): sweep only when the map has doubled since the last sweep.
@@ -269,14 +294,14 @@ void EmbeddedState::prune_failures(int64_t now) {
 
 // ---- audit ----------------------------------------------------------------------------
 
-bool EmbeddedState::append_audit(const AuditRecord& record) {
+Done EmbeddedState::append_audit(const AuditRecord& record) {
     encode_audit(scratch_, record);
-    if (!append_scratch()) return false;
+    if (!append_scratch()) return Answer::unavailable;
     apply(AuditAppendRecord{record});
-    return true;
+    return {};
 }
 
-std::vector<AuditRecord> EmbeddedState::audit_for(int64_t target_id) const {
+Result<std::vector<AuditRecord>> EmbeddedState::audit_for(int64_t target_id) const {
     std::vector<AuditRecord> out;
     auto it = audits_by_target_.find(target_id);
     if (it == audits_by_target_.end()) return out;
@@ -287,16 +312,16 @@ std::vector<AuditRecord> EmbeddedState::audit_for(int64_t target_id) const {
 
 // ---- mail outbox ------------------------------------------------------------------------
 
-int64_t EmbeddedState::enqueue_mail(OutboxMail mail) {
+Result<int64_t> EmbeddedState::enqueue_mail(OutboxMail mail) {
     mail.id = next_mail_id_;
     encode_mail_put(scratch_, mail);
-    if (!append_scratch()) return 0;
+    if (!append_scratch()) return Answer::unavailable;
     int64_t id = mail.id;
     apply(MailPutRecord{std::move(mail)});
     return id;
 }
 
-std::vector<OutboxMail> EmbeddedState::due_mail(int64_t now, size_t max) const {
+Result<std::vector<OutboxMail>> EmbeddedState::due_mail(int64_t now, size_t max) const {
     std::vector<OutboxMail> out;
     for (auto it = mail_due_.begin(); it != mail_due_.end() && out.size() < max; ++it) {
         if (it->first > now) break;
@@ -305,25 +330,25 @@ std::vector<OutboxMail> EmbeddedState::due_mail(int64_t now, size_t max) const {
     return out;
 }
 
-bool EmbeddedState::remove_mail(int64_t id) {
-    if (!mails_.count(id)) return false;
+Done EmbeddedState::remove_mail(int64_t id) {
+    if (!mails_.count(id)) return Answer::not_found;
     encode_mail_delete(scratch_, id);
-    if (!append_scratch()) return false;
+    if (!append_scratch()) return Answer::unavailable;
     apply(MailDeleteRecord{id});
-    return true;
+    return {};
 }
 
-bool EmbeddedState::mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) {
-    if (!mails_.count(id)) return false;
+Done EmbeddedState::mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) {
+    if (!mails_.count(id)) return Answer::not_found;
     encode_mail_retry(scratch_, id, attempts, next_attempt_us);
-    if (!append_scratch()) return false;
+    if (!append_scratch()) return Answer::unavailable;
     apply(MailRetryRecord{id, attempts, next_attempt_us});
-    return true;
+    return {};
 }
 
 // ---- validation -------------------------------------------------------------------------
 
-ValidationState EmbeddedState::validation_state() const {
+Result<ValidationState> EmbeddedState::validation_state() const {
     ValidationState v;
     v.token_versions.reserve(users_.size());
     users_.for_each([&](const User& u) { v.token_versions.emplace_back(u.id, u.token_version); });

@@ -33,39 +33,50 @@ class EmbeddedState {
     // Compaction: drops expired sessions, then adds every live record to `sink`.
     void write_snapshot(RecordSink& sink);
 
-    // The operations behind Store (same contracts, documented in store.hpp). A write whose
-    // record cannot be appended (journal failed, record too large) changes nothing and
-    // returns the failure value EmbeddedStore also uses for a failed sync.
-    CreateUserResult create_user(User user, MailComposer& mail);
-    std::optional<User> find_user(int64_t id) const;
-    std::optional<User> find_user_by_username(std::string_view username) const;
-    std::optional<User> find_user_by_email(std::string_view email) const;
-    std::optional<User> update_user(int64_t id, const UserPatch& patch);
-    bool delete_user(int64_t id);
-    UserPage list_users(const UserQuery& query) const { return users_.list(query); }
-    size_t count_users() const { return users_.size(); }
+    // The operations behind Store (same contracts and answers, documented in store.hpp). A
+    // write whose record cannot be appended (journal failed, record too large) changes
+    // nothing; EmbeddedStore then answers unavailable (take_write_refused).
+    Result<CreateUserResult> create_user(User user, MailComposer& mail);
+    Result<User> find_user(int64_t id) const;
+    Result<User> find_user_by_username(std::string_view username) const;
+    Result<User> find_user_by_email(std::string_view email) const;
+    Result<User> update_user(int64_t id, const UserPatch& patch);
+    Done delete_user(int64_t id, DeleteIf when);
+    Result<UserPage> list_users(const UserQuery& query) const { return users_.list(query); }
+    Result<size_t> count_users() const { return users_.size(); }
 
-    bool create_session(const Session& session);
-    RotateResult rotate_refresh(const std::string& sid, std::string_view presented_jti,
-                                const std::string& new_jti, int64_t new_expires_at);
-    RevokeResult revoke_session(const std::string& sid);
+    Done create_session(const Session& session);
+    Result<RotateResult> rotate_refresh(const std::string& sid, std::string_view presented_jti,
+                                        const std::string& new_jti, int64_t new_expires_at);
+    Result<RevokeResult> revoke_session(const std::string& sid);
+    Result<Session> find_session(const std::string& sid) const {
+        const Session* s = live_session(sid);
+        if (!s) return Answer::not_found;
+        return *s;
+    }
 
     // Memory only, never journaled: a restart forgets the windows (they last minutes).
-    LoginFailures login_failures(const std::string& key);
-    LoginFailures record_login_failure(const std::string& key, int64_t window_seconds);
-    void clear_login_failures(const std::string& key) { failures_.erase(key); }
+    Result<LoginFailures> login_failures(const std::string& key);
+    Result<LoginFailures> reserve_login_attempt(const std::string& key, uint32_t max,
+                                                int64_t window_seconds);
+    Done release_login_attempt(const std::string& key);
+    Done clear_login_failures(const std::string& key) {
+        failures_.erase(key);
+        return {};
+    }
 
-    bool append_audit(const AuditRecord& record);
-    std::vector<AuditRecord> audit_for(int64_t target_id) const;
+    Done append_audit(const AuditRecord& record);
+    Result<std::vector<AuditRecord>> audit_for(int64_t target_id) const;
 
-    int64_t enqueue_mail(OutboxMail mail);
-    std::vector<OutboxMail> due_mail(int64_t now_us, size_t max) const;
-    bool remove_mail(int64_t id);  // sent or dropped; false when there is no such mail
-    bool mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us);
+    Result<int64_t> enqueue_mail(OutboxMail mail);
+    Result<std::vector<OutboxMail>> due_mail(int64_t now_us, size_t max) const;
+    Done remove_mail(int64_t id);  // sent or dropped
+    Done mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us);
 
-    ValidationState validation_state() const;
-    bool healthy() const { return !journal_.failed(); }
+    Result<ValidationState> validation_state() const;
+    Done healthy() const { return journal_.failed() ? Answer::unavailable : Answer::ok; }
 
+    size_t user_count() const { return users_.size(); }
     size_t session_count() const { return sessions_.size(); }
     size_t outbox_size() const { return mails_.size(); }
     size_t audit_count() const { return audits_.size(); }

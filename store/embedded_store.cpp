@@ -35,7 +35,7 @@ std::unique_ptr<EmbeddedStore> EmbeddedStore::open(const std::string& dir,
     auto ms = std::chrono::duration_cast<core::Millis>(core::mono_now() - started).count();
     core::log_info("store", "embedded store opened",
                    {{"dir", store->journal_->dir()},
-                    {"users", std::to_string(state.count_users())},
+                    {"users", std::to_string(state.user_count())},
                     {"sessions", std::to_string(state.session_count())},
                     {"outbox", std::to_string(state.outbox_size())},
                     {"generation", std::to_string(store->journal_->generation())},
@@ -170,7 +170,7 @@ void EmbeddedStore::maybe_compact() {
 
 void EmbeddedStore::publish_stats() {
     auto set = [](std::atomic<uint64_t>& a, uint64_t v) { a.store(v, std::memory_order_relaxed); };
-    set(stats_.users, state_->count_users());
+    set(stats_.users, state_->user_count());
     set(stats_.sessions, state_->session_count());
     set(stats_.outbox, state_->outbox_size());
     set(stats_.journal_bytes, journal_->journal_bytes());
@@ -180,177 +180,150 @@ void EmbeddedStore::publish_stats() {
 
 // ---- Store methods: each parameter lives in the coroutine frame while the op runs --------
 
-Task<CreateUserResult> EmbeddedStore::create_user(User user, MailComposer mail) {
+Task<Result<CreateUserResult>> EmbeddedStore::create_user(User user, MailComposer mail) {
     co_return co_await submit(
-        [&](EmbeddedState& s) { return s.create_user(std::move(user), mail); }, CreateUserResult{});
+        [&](EmbeddedState& s) { return s.create_user(std::move(user), mail); });
 }
 
-Task<std::optional<User>> EmbeddedStore::find_user(int64_t id) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.find_user(id); },
-                              std::optional<User>{});
+Task<Result<User>> EmbeddedStore::find_user(int64_t id) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.find_user(id); });
 }
 
-Task<std::optional<User>> EmbeddedStore::find_user_by_username(std::string username) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.find_user_by_username(username); },
-                              std::optional<User>{});
+Task<Result<User>> EmbeddedStore::find_user_by_username(std::string username) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.find_user_by_username(username); });
 }
 
-Task<std::optional<User>> EmbeddedStore::find_user_by_email(std::string email) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.find_user_by_email(email); },
-                              std::optional<User>{});
+Task<Result<User>> EmbeddedStore::find_user_by_email(std::string email) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.find_user_by_email(email); });
 }
 
-Task<std::optional<User>> EmbeddedStore::update_user(int64_t id, UserPatch patch) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.update_user(id, patch); },
-                              std::optional<User>{});
+Task<Result<User>> EmbeddedStore::update_user(int64_t id, UserPatch patch) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.update_user(id, patch); });
 }
 
-Task<bool> EmbeddedStore::delete_user(int64_t id) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.delete_user(id); }, false);
+Task<Done> EmbeddedStore::delete_user(int64_t id, DeleteIf when) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.delete_user(id, when); });
 }
 
-Task<UserPage> EmbeddedStore::list_users(UserQuery query) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.list_users(query); }, UserPage{});
+Task<Result<UserPage>> EmbeddedStore::list_users(UserQuery query) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.list_users(query); });
 }
 
-Task<size_t> EmbeddedStore::count_users() {
-    co_return co_await submit([](EmbeddedState& s) { return s.count_users(); }, size_t{0});
+Task<Result<size_t>> EmbeddedStore::count_users() {
+    co_return co_await submit([](EmbeddedState& s) { return s.count_users(); });
 }
 
-Task<bool> EmbeddedStore::create_session(Session session) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.create_session(session); }, false);
+Task<Done> EmbeddedStore::create_session(Session session) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.create_session(session); });
 }
 
-Task<RotateResult> EmbeddedStore::rotate_refresh(std::string sid, std::string presented_jti,
-                                                 std::string new_jti, int64_t new_expires_at) {
+Task<Result<RotateResult>> EmbeddedStore::rotate_refresh(std::string sid, std::string presented_jti,
+                                                         std::string new_jti,
+                                                         int64_t new_expires_at) {
+    co_return co_await submit([&](EmbeddedState& s) {
+        return s.rotate_refresh(sid, presented_jti, new_jti, new_expires_at);
+    });
+}
+
+Task<Result<RevokeResult>> EmbeddedStore::revoke_session(std::string sid) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.revoke_session(sid); });
+}
+
+Task<Result<LoginFailures>> EmbeddedStore::login_failures(std::string key) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.login_failures(key); });
+}
+
+Task<Result<LoginFailures>> EmbeddedStore::reserve_login_attempt(std::string key, uint32_t max,
+                                                                 int64_t window_seconds) {
     co_return co_await submit(
-        [&](EmbeddedState& s) {
-            return s.rotate_refresh(sid, presented_jti, new_jti, new_expires_at);
-        },
-        RotateResult{});
+        [&](EmbeddedState& s) { return s.reserve_login_attempt(key, max, window_seconds); });
 }
 
-Task<RevokeResult> EmbeddedStore::revoke_session(std::string sid) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.revoke_session(sid); },
-                              RevokeResult{});
+Task<Done> EmbeddedStore::release_login_attempt(std::string key) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.release_login_attempt(key); });
 }
 
-Task<LoginFailures> EmbeddedStore::login_failures(std::string key) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.login_failures(key); },
-                              LoginFailures{});
+Task<Done> EmbeddedStore::clear_login_failures(std::string key) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.clear_login_failures(key); });
 }
 
-Task<LoginFailures> EmbeddedStore::record_login_failure(std::string key, int64_t window_seconds) {
+Task<Done> EmbeddedStore::append_audit(AuditRecord record) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.append_audit(record); });
+}
+
+Task<Result<std::vector<AuditRecord>>> EmbeddedStore::audit_for(int64_t target_id) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.audit_for(target_id); });
+}
+
+Task<Result<int64_t>> EmbeddedStore::enqueue_mail(OutboxMail mail) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.enqueue_mail(std::move(mail)); });
+}
+
+Task<Result<std::vector<OutboxMail>>> EmbeddedStore::due_mail(int64_t now_us, size_t max) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.due_mail(now_us, max); });
+}
+
+Task<Done> EmbeddedStore::mail_sent(int64_t id) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.remove_mail(id); });
+}
+
+Task<Done> EmbeddedStore::mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) {
     co_return co_await submit(
-        [&](EmbeddedState& s) { return s.record_login_failure(key, window_seconds); },
-        LoginFailures{});
+        [&](EmbeddedState& s) { return s.mail_retry(id, attempts, next_attempt_us); });
 }
 
-Task<void> EmbeddedStore::clear_login_failures(std::string key) {
-    co_await submit(
-        [&](EmbeddedState& s) {
-            s.clear_login_failures(key);
-            return true;
-        },
-        false);
+Task<Done> EmbeddedStore::mail_dropped(int64_t id) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.remove_mail(id); });
 }
 
-Task<bool> EmbeddedStore::append_audit(AuditRecord record) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.append_audit(record); }, false);
+Task<Result<Session>> EmbeddedStore::find_session(std::string sid) {
+    co_return co_await submit([&](EmbeddedState& s) { return s.find_session(sid); });
 }
 
-Task<std::vector<AuditRecord>> EmbeddedStore::audit_for(int64_t target_id) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.audit_for(target_id); },
-                              std::vector<AuditRecord>{});
-}
-
-Task<int64_t> EmbeddedStore::enqueue_mail(OutboxMail mail) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.enqueue_mail(std::move(mail)); },
-                              int64_t{0});
-}
-
-Task<std::vector<OutboxMail>> EmbeddedStore::due_mail(int64_t now_us, size_t max) {
-    co_return co_await submit([&](EmbeddedState& s) { return s.due_mail(now_us, max); },
-                              std::vector<OutboxMail>{});
-}
-
-Task<void> EmbeddedStore::mail_sent(int64_t id) {
-    co_await submit([&](EmbeddedState& s) { return s.remove_mail(id); }, false);
-}
-
-Task<void> EmbeddedStore::mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) {
-    co_await submit([&](EmbeddedState& s) { return s.mail_retry(id, attempts, next_attempt_us); },
-                    false);
-}
-
-Task<void> EmbeddedStore::mail_dropped(int64_t id) {
-    co_await submit([&](EmbeddedState& s) { return s.remove_mail(id); }, false);
-}
-
-Task<ValidationState> EmbeddedStore::load_validation_state() {
-    co_return co_await submit([](EmbeddedState& s) { return s.validation_state(); },
-                              ValidationState{});
+Task<Result<ValidationState>> EmbeddedStore::load_validation_state() {
+    co_return co_await submit([](EmbeddedState& s) { return s.validation_state(); });
 }
 
 // The key ring is not journaled: it changes a few times a year, and a file of its own lets
 // `authd keys rotate` and operators see it without replaying the journal.
-Task<std::optional<std::string>> EmbeddedStore::load_signing_keys() {
-    struct Answer {
-        bool ok = false;
-        std::optional<std::string> sealed;
-    };
-    Answer a = co_await submit(
-        [this](EmbeddedState&) {
-            if (!signing_keys_read_) {
-                std::string error;
-                auto text = read_signing_keys_file(journal_->dir(), error);
-                if (!text) {
-                    core::log_error("store", error);
-                    return Answer{};
-                }
-                signing_keys_ = std::move(*text);
-                signing_keys_read_ = true;
-            }
-            return Answer{true, signing_keys_};
-        },
-        Answer{});
-    if (!a.ok) set_last_call_failed(true);
-    co_return std::move(a.sealed);
+bool EmbeddedStore::read_signing_keys_once() {
+    if (signing_keys_read_) return true;
+    std::string error;
+    auto text = read_signing_keys_file(journal_->dir(), error);
+    if (!text) {
+        core::log_error("store", error);
+        return false;
+    }
+    signing_keys_ = std::move(*text);
+    signing_keys_read_ = true;
+    return true;
 }
 
-Task<bool> EmbeddedStore::replace_signing_keys(std::string expected, std::string sealed) {
-    struct Answer {
-        bool ok = false;
-        bool replaced = false;
-    };
-    Answer a = co_await submit(
-        [this, &expected, &sealed](EmbeddedState&) {
-            std::string error;
-            if (!signing_keys_read_) {
-                auto text = read_signing_keys_file(journal_->dir(), error);
-                if (!text) {
-                    core::log_error("store", error);
-                    return Answer{};
-                }
-                signing_keys_ = std::move(*text);
-                signing_keys_read_ = true;
-            }
-            if (signing_keys_.value_or("") != expected) return Answer{true, false};
-            if (!write_signing_keys_file(journal_->dir(), sealed, error)) {
-                core::log_error("store", error);
-                signing_keys_read_ = false;  // unknown what reached the disk: read it again
-                return Answer{};
-            }
-            signing_keys_ = sealed;
-            return Answer{true, true};
-        },
-        Answer{});
-    if (!a.ok) set_last_call_failed(true);
-    co_return a.replaced;
+Task<Result<std::string>> EmbeddedStore::load_signing_keys() {
+    co_return co_await submit([this](EmbeddedState&) -> Result<std::string> {
+        if (!read_signing_keys_once()) return Answer::unavailable;
+        if (!signing_keys_) return Answer::not_found;
+        return *signing_keys_;
+    });
 }
 
-Task<bool> EmbeddedStore::ping() {
-    co_return co_await submit([](EmbeddedState& s) { return s.healthy(); }, false);
+Task<Done> EmbeddedStore::replace_signing_keys(std::string expected, std::string sealed) {
+    co_return co_await submit([this, &expected, &sealed](EmbeddedState&) -> Done {
+        if (!read_signing_keys_once()) return Answer::unavailable;
+        if (signing_keys_.value_or("") != expected) return Answer::refused;
+        std::string error;
+        if (!write_signing_keys_file(journal_->dir(), sealed, error)) {
+            core::log_error("store", error);
+            signing_keys_read_ = false;  // unknown what reached the disk: read it again
+            return Answer::unavailable;
+        }
+        signing_keys_ = sealed;
+        return Done{};
+    });
+}
+
+Task<Done> EmbeddedStore::ping() {
+    co_return co_await submit([](EmbeddedState& s) { return s.healthy(); });
 }
 
 void EmbeddedStore::append_metrics(std::string& out) const {

@@ -5,12 +5,10 @@
 // operations that wrote; a read is answered at once unless it follows an unsynced write.
 //
 // Failure convention (a failed fsync or write never acknowledges): every write of the
-// failed batch, and every write after it, returns its failure value — create_user a
-// CreateUserResult with no user and neither taken flag, update_user nullopt, bool results
-// false, enqueue_mail 0, rotate_refresh `unknown`, revoke_session {existed=false}; void
-// operations log it. The journal then stays failed (refusing writes) and ping() answers
-// false until the process restarts and recovers from what reached the disk. Memory is not
-// rolled back, so reads may still show the unacknowledged change until that restart.
+// failed batch, and every write after it, answers unavailable. The journal then stays
+// failed (refusing writes) and ping() answers unavailable until the process restarts and
+// recovers from what reached the disk. Memory is not rolled back, so reads may still show
+// the unacknowledged change until that restart.
 //
 // An operation started off-loop (Loop::current() == nullptr) resumes on the writer thread.
 #pragma once
@@ -22,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "core/loop.hpp"
@@ -65,38 +64,40 @@ class EmbeddedStore final : public Store {
                                                std::string& error);
     ~EmbeddedStore() override;
 
-    Task<CreateUserResult> create_user(User user, MailComposer mail) override;
-    Task<std::optional<User>> find_user(int64_t id) override;
-    Task<std::optional<User>> find_user_by_username(std::string username) override;
-    Task<std::optional<User>> find_user_by_email(std::string email) override;
-    Task<std::optional<User>> update_user(int64_t id, UserPatch patch) override;
-    Task<bool> delete_user(int64_t id) override;
-    Task<UserPage> list_users(UserQuery query) override;
-    Task<size_t> count_users() override;
+    Task<Result<CreateUserResult>> create_user(User user, MailComposer mail) override;
+    Task<Result<User>> find_user(int64_t id) override;
+    Task<Result<User>> find_user_by_username(std::string username) override;
+    Task<Result<User>> find_user_by_email(std::string email) override;
+    Task<Result<User>> update_user(int64_t id, UserPatch patch) override;
+    Task<Done> delete_user(int64_t id, DeleteIf when = DeleteIf::always) override;
+    Task<Result<UserPage>> list_users(UserQuery query) override;
+    Task<Result<size_t>> count_users() override;
 
-    Task<bool> create_session(Session session) override;
-    Task<RotateResult> rotate_refresh(std::string sid, std::string presented_jti,
-                                      std::string new_jti, int64_t new_expires_at) override;
-    Task<RevokeResult> revoke_session(std::string sid) override;
+    Task<Done> create_session(Session session) override;
+    Task<Result<RotateResult>> rotate_refresh(std::string sid, std::string presented_jti,
+                                              std::string new_jti, int64_t new_expires_at) override;
+    Task<Result<RevokeResult>> revoke_session(std::string sid) override;
+    Task<Result<Session>> find_session(std::string sid) override;
 
-    Task<LoginFailures> login_failures(std::string key) override;
-    Task<LoginFailures> record_login_failure(std::string key, int64_t window_seconds) override;
-    Task<void> clear_login_failures(std::string key) override;
+    Task<Result<LoginFailures>> login_failures(std::string key) override;
+    Task<Result<LoginFailures>> reserve_login_attempt(std::string key, uint32_t max,
+                                                      int64_t window_seconds) override;
+    Task<Done> release_login_attempt(std::string key) override;
+    Task<Done> clear_login_failures(std::string key) override;
 
-    Task<bool> append_audit(AuditRecord record) override;
-    Task<std::vector<AuditRecord>> audit_for(int64_t target_id) override;
+    Task<Done> append_audit(AuditRecord record) override;
+    Task<Result<std::vector<AuditRecord>>> audit_for(int64_t target_id) override;
 
-    Task<int64_t> enqueue_mail(OutboxMail mail) override;
-    Task<std::vector<OutboxMail>> due_mail(int64_t now_us, size_t max) override;
-    Task<void> mail_sent(int64_t id) override;
-    Task<void> mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) override;
-    Task<void> mail_dropped(int64_t id) override;
+    Task<Result<int64_t>> enqueue_mail(OutboxMail mail) override;
+    Task<Result<std::vector<OutboxMail>>> due_mail(int64_t now_us, size_t max) override;
+    Task<Done> mail_sent(int64_t id) override;
+    Task<Done> mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) override;
+    Task<Done> mail_dropped(int64_t id) override;
 
-    Task<ValidationState> load_validation_state() override;
-    // DIR/signing_keys (0600), read and replaced (temp file, fsync, rename) on the writer.
-    Task<std::optional<std::string>> load_signing_keys() override;
-    Task<bool> replace_signing_keys(std::string expected, std::string sealed) override;
-    Task<bool> ping() override;
+    Task<Result<ValidationState>> load_validation_state() override;
+    Task<Result<std::string>> load_signing_keys() override;
+    Task<Done> replace_signing_keys(std::string expected, std::string sealed) override;
+    Task<Done> ping() override;
 
     // Answers what is queued, syncs, stops the writer and releases the directory lock.
     // Call after the loops have stopped: an operation submitted afterwards fails at once.
@@ -112,7 +113,7 @@ class EmbeddedStore final : public Store {
     // One queued operation. Lives inside the awaiting coroutine's frame.
     struct Op : core::MpscNode {
         virtual void execute(EmbeddedState& state) = 0;
-        virtual void fail() = 0;     // replaces the result with the failure value
+        virtual void fail() = 0;     // replaces the result with Answer::unavailable
         core::Loop* loop = nullptr;  // where to resume; nullptr: resume on the writer
         std::coroutine_handle<> waiter;
         bool wrote = false;
@@ -121,44 +122,36 @@ class EmbeddedStore final : public Store {
         ~Op() = default;
     };
 
+    // R is the Result<...> fn answers.
     template <class R, class F>
     class Call final : public Op {
       public:
-        Call(EmbeddedStore* store, F fn, R failure)
-            : store_(store), fn_(std::move(fn)), failure_(std::move(failure)) {}
+        Call(EmbeddedStore* store, F fn) : store_(store), fn_(std::move(fn)) {}
         bool await_ready() const noexcept { return false; }
         bool await_suspend(std::coroutine_handle<> h) {
             if (!store_->accepting_.load(std::memory_order_acquire)) {
                 fail();
-                return false;  // closed: resume at once with the failure value
+                return false;  // closed: resume at once, unanswered
             }
             waiter = h;
             loop = core::Loop::current();
             store_->push(this);
             return true;
         }
-        R await_resume() {
-            set_last_call_failed(failed_);
-            return std::move(*result_);
-        }
+        R await_resume() { return std::move(*result_); }
         void execute(EmbeddedState& state) override { result_.emplace(fn_(state)); }
-        void fail() override {
-            failed_ = true;
-            result_.emplace(std::move(failure_));
-        }
+        void fail() override { result_.emplace(Answer::unavailable); }
 
       private:
         EmbeddedStore* store_;
         F fn_;
-        R failure_;
         std::optional<R> result_;
-        bool failed_ = false;
     };
 
-    // co_await submit(fn, failure): fn(state) runs on the writer; resumes on this loop.
-    template <class R, class F>
-    Call<R, F> submit(F fn, R failure) {
-        return Call<R, F>(this, std::move(fn), std::move(failure));
+    // co_await submit(fn): fn(state) runs on the writer; resumes on this loop.
+    template <class F>
+    Call<std::invoke_result_t<F&, EmbeddedState&>, F> submit(F fn) {
+        return Call<std::invoke_result_t<F&, EmbeddedState&>, F>(this, std::move(fn));
     }
 
     EmbeddedStore(std::unique_ptr<Journal> journal, const EmbeddedStoreOptions& options);
@@ -168,6 +161,7 @@ class EmbeddedStore final : public Store {
     void finish_batch();
     void maybe_compact();
     void publish_stats();
+    bool read_signing_keys_once();  // writer only: false (logged) when the file is unreadable
     static void complete(Op* op);
 
     EmbeddedStoreOptions options_;
@@ -177,10 +171,10 @@ class EmbeddedStore final : public Store {
     std::atomic<uint32_t> wake_{0};  // 1 once work was pushed since the writer last looked
     std::atomic<bool> stopping_{false};
     std::atomic<bool> accepting_{true};
-    std::vector<Op*> deferred_;  // writer only: answered after the batch's sync
-    uint64_t next_compact_check_ = 0;
-    std::optional<std::string> signing_keys_;  // writer only: the file's text, once read
-    bool signing_keys_read_ = false;  // writer only: journal size before which not to retry
+    std::vector<Op*> deferred_;        // writer only: answered after the batch's sync
+    uint64_t next_compact_check_ = 0;  // writer only: journal size before which not to retry
+    std::optional<std::string> signing_keys_;  // writer only: DIR/signing_keys' text, once read
+    bool signing_keys_read_ = false;           // writer only: signing_keys_ holds the file
     std::thread writer_;
     bool closed_ = false;
 

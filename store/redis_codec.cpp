@@ -215,4 +215,14 @@ std::vector<std::string> instances_in_client_list(std::string_view list) {
     return out;
 }
 
+std::optional<Session> decode_session(const redisReply* r) {
+    Session s;
+    s.user_id = reply_int_or(reply_element(r, 0), 0);
+    s.refresh_jti = std::string(reply_view(reply_element(r, 1)));
+    s.expires_at = reply_int_or(reply_element(r, 2), 0);
+    s.revoked = reply_view(reply_element(r, 3)) == "1";
+    if (s.user_id <= 0 || s.refresh_jti.empty()) return std::nullopt;
+    return s;
+}
+
 }  // namespace authd::store

@@ -26,6 +26,9 @@ void append_user_fields(RedisArgs& args, const User& user);
 // HGETALL of a user: nullopt when empty or malformed.
 std::optional<User> decode_user(const redisReply* hash);
 
+// HMGET session user_id jti expires_at revoked: nullopt when absent (sid left empty).
+std::optional<Session> decode_session(const redisReply* hmget);
+
 // HGETALL of an outbox mail.
 std::optional<OutboxMail> decode_mail(const redisReply* hash);
 

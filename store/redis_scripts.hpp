@@ -64,6 +64,7 @@ enum class RedisScript : uint8_t {
     text_sync,
     get_users,
     release_leases,
+    release_attempt,
     count
 };
 
@@ -184,21 +185,25 @@ return {id, 0, 0, mail_id}
 // ARGV 4 id, 5 email set?, 6 new email_key, 7 new email search text, 8 first set?, 9 first
 // search text, 10 last set?, 11 last search text, 12 role or '', 13 active or '', 14 bump
 // token version?, 15 set updated_at?, 16 password hash precondition?, 17 the hash it must
-// be, 18.. field/value pairs -> the user's hash, or {} when there is no such user, the
-// precondition fails or the new email belongs to another user.
+// be, 18 the token version it must be or '', 19.. field/value pairs -> the user's hash, 0 when
+// there is no such user, or 1 when the precondition fails or the new email belongs to another user
+// (nothing changes).
 inline constexpr std::string_view redis_update_user = R"lua(
 if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
 local id = tonumber(ARGV[4])
 local key = P .. 'user:' .. id
 local cur = redis.call('HMGET', key, 'email_key', 'role', 'is_active')
-if not cur[1] then return {} end
-if ARGV[16] == '1' and redis.call('HGET', key, 'password_hash') ~= ARGV[17] then return {} end
+if not cur[1] then return 0 end
+if ARGV[16] == '1' and redis.call('HGET', key, 'password_hash') ~= ARGV[17] then return 1 end
+if ARGV[18] ~= '' and (redis.call('HGET', key, 'token_version') or '0') ~= ARGV[18] then
+  return 1
+end
 local email_moves = ARGV[5] == '1' and ARGV[6] ~= cur[1]
 if email_moves then
   local owner = redis.call('HGET', P .. 'email', ARGV[6])
-  if owner and tonumber(owner) ~= id then return {} end
+  if owner and tonumber(owner) ~= id then return 1 end
 end
-if #ARGV >= 18 then redis.call('HSET', key, unpack(ARGV, 18)) end
+if #ARGV >= 19 then redis.call('HSET', key, unpack(ARGV, 19)) end
 if ARGV[15] == '1' then redis.call('HSET', key, 'updated_at_us', ARGV[2]) end
 if email_moves then
   if redis.call('HGET', P .. 'email', cur[1]) == tostring(id) then
@@ -243,13 +248,15 @@ end
 return redis.call('HGETALL', key)
 )lua";
 
-// ARGV 4 id -> 1, or 0 when there is no such user. Drops the user's sessions too.
+// ARGV 4 id, 5 '1': only if pending -> 1, 0 when there is no such user, or 2 when the
+// condition does not hold (the user is active). Drops the user's sessions too.
 inline constexpr std::string_view redis_delete_user = R"lua(
 if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
 local id = tonumber(ARGV[4])
 local key = P .. 'user:' .. id
 local cur = redis.call('HMGET', key, 'username_key', 'email_key', 'role', 'is_active')
 if not cur[1] then return 0 end
+if ARGV[5] == '1' and tonumber(cur[4]) == 1 then return 2 end
 local ids = tostring(id)
 if redis.call('HGET', P .. 'username', cur[1]) == ids then
   redis.call('HDEL', P .. 'username', cur[1])
@@ -366,19 +373,30 @@ if s[3] ~= '1' then revoke(ARGV[4], s[2]) end
 return {1, s[1], s[2]}
 )lua";
 
-// ARGV 4 key, 5 window (s) -> {count, window end (us)}. A fixed window from the first
-// failure; the key expires with it. (Not epoch-checked: counters are not durable data.)
+// ARGV 4 key, 5 window (s), 6 max -> {count, window end (us), reserved 1|0}: counts one
+// attempt unless `max` are counted already. A fixed window from the first attempt; the key
+// expires with it. (Not epoch-checked: counters are not durable data.)
 inline constexpr std::string_view redis_record_failure = R"lua(
 local k = P .. 'fail:' .. ARGV[4]
 local window = math.max(tonumber(ARGV[5]), 1)
 local f = redis.call('HMGET', k, 'count', 'ends_us')
 if f[1] and tonumber(f[2]) > now_us then
-  return {redis.call('HINCRBY', k, 'count', 1), f[2]}
+  if tonumber(f[1]) >= tonumber(ARGV[6]) then return {tonumber(f[1]), f[2], 0} end
+  return {redis.call('HINCRBY', k, 'count', 1), f[2], 1}
 end
+if tonumber(ARGV[6]) < 1 then return {0, '0', 0} end
 local ends = string.format('%d', now_us + window * 1000000)
 redis.call('HSET', k, 'count', 1, 'ends_us', ends)
 redis.call('PEXPIRE', k, window * 1000 + 1000)
-return {1, ends}
+return {1, ends, 1}
+)lua";
+
+// ARGV 4 key -> the count left. Gives back one reserved attempt (it was not a failure).
+inline constexpr std::string_view redis_release_attempt = R"lua(
+local k = P .. 'fail:' .. ARGV[4]
+local c = tonumber(redis.call('HGET', k, 'count') or '0')
+if c <= 1 then redis.call('DEL', k) return 0 end
+return redis.call('HINCRBY', k, 'count', -1)
 )lua";
 
 // ARGV 4 target id, 5 encoded record -> 1.
@@ -503,6 +521,8 @@ inline std::string_view redis_script_body(RedisScript s) {
             return redis_get_users;
         case RedisScript::release_leases:
             return redis_release_leases;
+        case RedisScript::release_attempt:
+            return redis_release_attempt;
         case RedisScript::count:
             break;
     }

@@ -9,6 +9,7 @@
 #include "store/redis_call.hpp"
 #include "store/redis_codec.hpp"
 #include "store/redis_connection.hpp"
+#include "store/redis_replies.hpp"
 #include "store/redis_search_cache.hpp"
 #include "store/redis_subscriber.hpp"
 
@@ -29,142 +30,13 @@ std::string key(std::string_view kind, int64_t id) {
 
 const char* script_name(RedisScript s) {
     static const char* const names[] = {
-        "reserve_user",     "create_user",    "update_user",    "delete_user",    "lookup_user",
-        "list_users",       "create_session", "rotate_refresh", "revoke_session", "record_failure",
-        "append_audit",     "enqueue_mail",   "due_mail",       "remove_mail",    "retry_mail",
-        "validation_state", "text_sync",      "get_users",      "release_leases"};
+        "reserve_user",   "create_user",    "update_user",    "delete_user",
+        "lookup_user",    "list_users",     "create_session", "rotate_refresh",
+        "revoke_session", "record_failure", "append_audit",   "enqueue_mail",
+        "due_mail",       "remove_mail",    "retry_mail",     "validation_state",
+        "text_sync",      "get_users",      "release_leases", "release_attempt"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(RedisScript::count));
     return names[static_cast<size_t>(s)];
-}
-
-// ---- reply decoders (each gets a non-null, non-error reply) ---------------------------------
-
-std::optional<User> decode_user_reply(const redisReply* r) {
-    return decode_user(r);
-}
-bool decode_true(const redisReply* r) {
-    return reply_int_or(r, 0) == 1;
-}
-int64_t decode_int(const redisReply* r) {
-    return reply_int_or(r, 0);
-}
-size_t decode_size(const redisReply* r) {
-    return static_cast<size_t>(std::max<int64_t>(reply_int_or(r, 0), 0));
-}
-bool decode_any(const redisReply*) {
-    return true;
-}
-
-struct CreateReply {
-    bool ok = false;
-    int64_t id = 0;
-    bool username_taken = false, email_taken = false;
-};
-CreateReply decode_create(const redisReply* r) {
-    CreateReply c;
-    c.ok = reply_element(r, 2) != nullptr;
-    c.id = reply_int_or(reply_element(r, 0), 0);
-    c.username_taken = reply_int_or(reply_element(r, 1), 0) == 1;
-    c.email_taken = reply_int_or(reply_element(r, 2), 0) == 1;
-    return c;
-}
-
-RotateResult decode_rotate(const redisReply* r) {
-    RotateResult out;
-    switch (reply_int_or(reply_element(r, 0), 3)) {
-        case 0:
-            out.status = RotateStatus::rotated;
-            break;
-        case 1:
-            out.status = RotateStatus::reused;
-            break;
-        case 2:
-            out.status = RotateStatus::revoked;
-            break;
-        default:
-            return RotateResult{};
-    }
-    out.user_id = reply_int_or(reply_element(r, 1), 0);
-    out.expires_at = reply_int_or(reply_element(r, 2), 0);
-    return out;
-}
-
-RevokeResult decode_revoke(const redisReply* r) {
-    RevokeResult out;
-    out.existed = reply_int_or(reply_element(r, 0), 0) == 1;
-    if (!out.existed) return RevokeResult{};
-    out.user_id = reply_int_or(reply_element(r, 1), 0);
-    out.expires_at = reply_int_or(reply_element(r, 2), 0);
-    return out;
-}
-
-struct FailureWindow {
-    int64_t count = 0;
-    int64_t ends_us = 0;
-};
-FailureWindow decode_failures(const redisReply* r) {
-    return {reply_int_or(reply_element(r, 0), 0), reply_int_or(reply_element(r, 1), 0)};
-}
-
-UserPage decode_page(const redisReply* r) {
-    UserPage page;
-    page.total = static_cast<size_t>(std::max<int64_t>(reply_int_or(reply_element(r, 0), 0), 0));
-    for (size_t i = 1; reply_element(r, i); ++i) {
-        if (auto u = decode_user(reply_element(r, i))) page.items.push_back(std::move(*u));
-    }
-    return page;
-}
-
-std::optional<std::vector<User>> decode_users(const redisReply* r) {
-    std::vector<User> out;
-    for (size_t i = 0; reply_element(r, i); ++i) {
-        if (auto u = decode_user(reply_element(r, i)))
-            out.push_back(std::move(*u));  // {}: deleted meanwhile
-    }
-    return out;
-}
-
-std::vector<AuditRecord> decode_audits(const redisReply* r) {
-    std::vector<AuditRecord> out;
-    for (size_t i = 0; reply_element(r, i); ++i) {
-        if (auto a = decode_audit(reply_view(reply_element(r, i)))) out.push_back(std::move(*a));
-    }
-    return out;
-}
-
-std::vector<OutboxMail> decode_mails(const redisReply* r) {
-    std::vector<OutboxMail> out;
-    for (size_t i = 0; reply_element(r, i); ++i) {
-        if (auto m = decode_mail(reply_element(r, i))) out.push_back(std::move(*m));
-    }
-    return out;
-}
-
-std::optional<ValidationState> decode_state(const redisReply* r) {
-    const redisReply* versions = reply_element(r, 0);
-    const redisReply* revoked = reply_element(r, 1);
-    if (!versions || !revoked) return std::nullopt;
-    ValidationState v;
-    v.token_versions.reserve(versions->elements / 2);
-    for (size_t i = 0; i + 1 < versions->elements; i += 2) {
-        v.token_versions.emplace_back(
-            reply_int_or(versions->element[i], 0),
-            static_cast<uint32_t>(reply_int_or(versions->element[i + 1], 0)));
-    }
-    std::sort(v.token_versions.begin(), v.token_versions.end());
-    for (size_t i = 0; i + 1 < revoked->elements; i += 2) {
-        v.revoked_sessions.emplace_back(std::string(reply_view(revoked->element[i])),
-                                        reply_int_or(revoked->element[i + 1], 0));
-    }
-    return v;
-}
-
-struct EpochReply {
-    bool answered = false;
-    std::string epoch;  // empty: the key is gone
-};
-EpochReply decode_epoch(const redisReply* r) {
-    return {true, std::string(reply_view(r))};
 }
 
 }  // namespace
@@ -198,6 +70,10 @@ bool RedisStore::subscribed() const {
     return subscriber_ && subscriber_->subscribed();
 }
 
+bool RedisStore::feed_stale() const {
+    return subscriber_ && subscriber_->down_for() > options_.feed_grace;
+}
+
 void RedisStore::append_metrics(std::string& out) const {
     auto metric = [&out](const char* name, const char* type, const char* help, uint64_t v) {
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
@@ -207,6 +83,12 @@ void RedisStore::append_metrics(std::string& out) const {
     metric("authd_store_redis_subscribed", "gauge",
            "1 while the change subscription (other instances' revocations) is up.",
            subscribed() ? 1 : 0);
+    metric("authd_store_redis_feed_stale", "gauge",
+           "1 while the change subscription has been down longer than the grace (readyz 503).",
+           feed_stale() ? 1 : 0);
+    metric("authd_store_redis_feed_down_ms", "gauge",
+           "How long the change subscription has been down, in ms (0 while up).",
+           subscriber_ ? static_cast<uint64_t>(subscriber_->down_for().count()) : 0);
     metric("authd_store_redis_data_lost", "gauge",
            "1 when Redis no longer holds this store's data (writes refused).", data_lost() ? 1 : 0);
     metric("authd_store_redis_resyncs_total", "counter",
@@ -251,7 +133,6 @@ void RedisStore::note_data_lost(bool lost) {
 
 template <class T>
 void RedisStore::note(const RedisCall<T>& call, std::string_view what) {
-    set_last_call_failed(call.status() != RedisCallStatus::ok);
     if (call.status() == RedisCallStatus::unavailable) {
         unavailable_calls_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -277,21 +158,23 @@ void RedisStore::note(const RedisCall<T>& call, std::string_view what) {
 }
 
 template <class T>
-Task<T> RedisStore::command(RedisArgs args, T (*decode)(const redisReply*), T failure) {
-    RedisCall<T> call(RedisConnection::for_this_thread(endpoint_), args, decode, failure);
-    T result = co_await call;
+Task<Result<T>> RedisStore::command(RedisArgs args, Result<T> (*decode)(const redisReply*)) {
+    const Result<T> failure(Answer::unavailable);  // RedisCall keeps a reference to it
+    RedisCall<Result<T>> call(RedisConnection::for_this_thread(endpoint_), args, decode, failure);
+    Result<T> result = co_await call;
     note(call, args[0]);
     co_return result;
 }
 
 template <class T>
-Task<T> RedisStore::script(RedisScript s, RedisArgs args, T (*decode)(const redisReply*),
-                           T failure) {
+Task<Result<T>> RedisStore::script(RedisScript s, RedisArgs args,
+                                   Result<T> (*decode)(const redisReply*)) {
     RedisConnection* connection = RedisConnection::for_this_thread(endpoint_);
+    const Result<T> failure(Answer::unavailable);
     bool noscript = false;
-    T result = failure;
+    Result<T> result = failure;
     {
-        RedisCall<T> call(connection, args, decode, failure);
+        RedisCall<Result<T>> call(connection, args, decode, failure);
         result = co_await call;
         noscript = call.status() == RedisCallStatus::error && call.error().starts_with("NOSCRIPT");
         if (!noscript) note(call, script_name(s));
@@ -300,7 +183,7 @@ Task<T> RedisStore::script(RedisScript s, RedisArgs args, T (*decode)(const redi
         // Redis restarted and forgot its script cache: EVAL runs the source and caches it.
         args.set(0, "EVAL");
         args.set(1, source_[static_cast<size_t>(s)]);
-        RedisCall<T> again(connection, args, decode, failure);
+        RedisCall<Result<T>> again(connection, args, decode, failure);
         result = co_await again;
         note(again, script_name(s));
     }
@@ -309,7 +192,7 @@ Task<T> RedisStore::script(RedisScript s, RedisArgs args, T (*decode)(const redi
 
 // ---- users -------------------------------------------------------------------------------------
 
-Task<CreateUserResult> RedisStore::create_user(User user, MailComposer mail) {
+Task<Result<CreateUserResult>> RedisStore::create_user(User user, MailComposer mail) {
     const int64_t now = now_us();
     std::string username_key = fold_case(user.username);
     std::string email_key = fold_case(user.email);
@@ -321,19 +204,19 @@ Task<CreateUserResult> RedisStore::create_user(User user, MailComposer mail) {
         // leaves a gap in the ids, as a database sequence would.
         RedisArgs r = script_args(RedisScript::reserve_user, now);
         r.add(username_key).add(email_key);
-        CreateReply res = co_await script<CreateReply>(RedisScript::reserve_user, std::move(r),
-                                                       decode_create, CreateReply{});
-        if (!res.ok) co_return CreateUserResult{};
-        if (res.id <= 0) {
+        Result<CreateReply> res =
+            co_await script<CreateReply>(RedisScript::reserve_user, std::move(r), decode_create);
+        if (!res) co_return Answer::unavailable;
+        if (res->id <= 0) {
             CreateUserResult taken;
-            taken.username_taken = res.username_taken;
-            taken.email_taken = res.email_taken;
-            co_return taken;
+            taken.username_taken = res->username_taken;
+            taken.email_taken = res->email_taken;
+            co_return Result<CreateUserResult>(Answer::refused, taken);
         }
-        user.id = res.id;
+        user.id = res->id;
         user.created_at_us = user.updated_at_us = now;
         composed = mail(user);
-        reserved = std::to_string(res.id);
+        reserved = std::to_string(res->id);
     }
     RedisArgs a = script_args(RedisScript::create_user, now);
     a.add(reserved).add(username_key).add(email_key).add(search_text(user));
@@ -351,43 +234,40 @@ Task<CreateUserResult> RedisStore::create_user(User user, MailComposer mail) {
         a.add("0").add("").add("").add("").add("").add("0");
     }
     append_user_fields(a, user);
-    CreateReply c = co_await script<CreateReply>(RedisScript::create_user, std::move(a),
-                                                 decode_create, CreateReply{});
+    Result<CreateReply> c =
+        co_await script<CreateReply>(RedisScript::create_user, std::move(a), decode_create);
+    if (!c) co_return Answer::unavailable;
     CreateUserResult result;
-    if (!c.ok) co_return result;
-    result.username_taken = c.username_taken;
-    result.email_taken = c.email_taken;
-    if (c.id > 0) {
-        user.id = c.id;
-        user.created_at_us = user.updated_at_us = now;
-        result.user = std::move(user);
-    }
+    result.username_taken = c->username_taken;
+    result.email_taken = c->email_taken;
+    if (c->id <= 0) co_return Result<CreateUserResult>(Answer::refused, result);
+    user.id = c->id;
+    user.created_at_us = user.updated_at_us = now;
+    result.user = std::move(user);
     co_return result;
 }
 
-Task<std::optional<User>> RedisStore::find_user(int64_t id) {
+Task<Result<User>> RedisStore::find_user(int64_t id) {
     RedisArgs a;
     a.add("HGETALL").add(key("user:", id));
-    co_return co_await command<std::optional<User>>(std::move(a), decode_user_reply, std::nullopt);
+    co_return co_await command<User>(std::move(a), decode_user_reply);
 }
 
-Task<std::optional<User>> RedisStore::find_user_by_username(std::string username) {
+Task<Result<User>> RedisStore::find_user_by_username(std::string username) {
     RedisArgs a = script_args(RedisScript::lookup_user, now_us());
     a.add("username").add(fold_case(username));
-    co_return co_await script<std::optional<User>>(RedisScript::lookup_user, std::move(a),
-                                                   decode_user_reply, std::nullopt);
+    co_return co_await script<User>(RedisScript::lookup_user, std::move(a), decode_user_reply);
 }
 
-Task<std::optional<User>> RedisStore::find_user_by_email(std::string email) {
+Task<Result<User>> RedisStore::find_user_by_email(std::string email) {
     RedisArgs a = script_args(RedisScript::lookup_user, now_us());
     a.add("email").add(fold_case(email));
-    co_return co_await script<std::optional<User>>(RedisScript::lookup_user, std::move(a),
-                                                   decode_user_reply, std::nullopt);
+    co_return co_await script<User>(RedisScript::lookup_user, std::move(a), decode_user_reply);
 }
 
-Task<std::optional<User>> RedisStore::update_user(int64_t id, UserPatch p) {
+Task<Result<User>> RedisStore::update_user(int64_t id, UserPatch p) {
     const bool more_than_login = patch_changes_more_than_login(p);
-    if (!more_than_login && !p.last_login_us)
+    if (!more_than_login && !p.last_login_us && !p.if_password_hash && !p.if_token_version)
         co_return co_await find_user(id);  // nothing to change
     RedisArgs a = script_args(RedisScript::update_user, now_us());
     a.add(id);
@@ -401,6 +281,7 @@ Task<std::optional<User>> RedisStore::update_user(int64_t id, UserPatch p) {
     a.add(bool_digit(p.bump_token_version)).add(bool_digit(more_than_login));
     a.add(bool_digit(p.if_password_hash.has_value()))
         .add(p.if_password_hash ? *p.if_password_hash : "");
+    a.add(p.if_token_version ? std::to_string(*p.if_token_version) : std::string());
     if (p.email) a.add("email").add(*p.email);
     if (p.first_name) a.add("first_name").add(*p.first_name);
     if (p.last_name) a.add("last_name").add(*p.last_name);
@@ -411,39 +292,36 @@ Task<std::optional<User>> RedisStore::update_user(int64_t id, UserPatch p) {
     if (p.is_active) a.add("is_active").add(bool_digit(*p.is_active));
     if (p.email_verified) a.add("email_verified").add(bool_digit(*p.email_verified));
     if (p.last_login_us) a.add("last_login_us").add(*p.last_login_us);
-    co_return co_await script<std::optional<User>>(RedisScript::update_user, std::move(a),
-                                                   decode_user_reply, std::nullopt);
+    co_return co_await script<User>(RedisScript::update_user, std::move(a), decode_updated_user);
 }
 
-Task<bool> RedisStore::delete_user(int64_t id) {
+Task<Done> RedisStore::delete_user(int64_t id, DeleteIf when) {
     RedisArgs a = script_args(RedisScript::delete_user, now_us());
-    a.add(id);
-    co_return co_await script<bool>(RedisScript::delete_user, std::move(a), decode_true, false);
+    a.add(id).add(when == DeleteIf::pending ? "1" : "0");
+    co_return co_await script<void>(RedisScript::delete_user, std::move(a), decode_done);
 }
 
-Task<UserPage> RedisStore::list_users(UserQuery q) {
+Task<Result<UserPage>> RedisStore::list_users(UserQuery q) {
     if (!q.search.empty()) co_return co_await search_users(std::move(q));
     // Filters only: a page of the sorted set of that filter, in one script.
     RedisArgs a = script_args(RedisScript::list_users, now_us());
     a.add(q.role ? role_digit(*q.role) : "").add(q.is_active ? bool_digit(*q.is_active) : "");
     a.add(static_cast<int64_t>(std::min<size_t>(q.offset, max_page_bound)));
     a.add(static_cast<int64_t>(std::min<size_t>(q.limit, max_page_bound)));
-    const UserPage failed;
-    co_return co_await script<UserPage>(RedisScript::list_users, std::move(a), decode_page, failed);
+    co_return co_await script<UserPage>(RedisScript::list_users, std::move(a), decode_page);
 }
 
 // A search: bring this instance's copy of the search blobs up to date (only changed blobs
 // travel), scan it here, then fetch the page's users.
-Task<UserPage> RedisStore::search_users(UserQuery q) {
+Task<Result<UserPage>> RedisStore::search_users(UserQuery q) {
     std::optional<std::string> needle = search_needle(q.search);
     if (!needle) co_return UserPage{};  // a control character matches no user
     RedisArgs sync = script_args(RedisScript::text_sync, now_us());
     sync.add(search_cache_.known_versions());
-    const RedisTextSync no_sync;
-    RedisTextSync changed = co_await script<RedisTextSync>(RedisScript::text_sync, std::move(sync),
-                                                           decode_text_sync, no_sync);
-    if (!changed.ok) co_return UserPage{};
-    search_cache_.apply(std::move(changed));
+    Result<RedisTextSync> changed =
+        co_await script<RedisTextSync>(RedisScript::text_sync, std::move(sync), decode_sync);
+    if (!changed) co_return Answer::unavailable;
+    search_cache_.apply(std::move(*changed));
     RedisSearchCache::Hits hits =
         search_cache_.search(*needle, q.role, q.is_active, q.offset, q.limit);
     UserPage page;
@@ -451,146 +329,142 @@ Task<UserPage> RedisStore::search_users(UserQuery q) {
     if (hits.ids.empty()) co_return page;
     RedisArgs get = script_args(RedisScript::get_users, now_us());
     for (int64_t id : hits.ids) get.add(id);
-    const std::optional<std::vector<User>> no_users;
-    std::optional<std::vector<User>> users = co_await script<std::optional<std::vector<User>>>(
-        RedisScript::get_users, std::move(get), decode_users, no_users);
-    if (!users) co_return UserPage{};
+    Result<std::vector<User>> users =
+        co_await script<std::vector<User>>(RedisScript::get_users, std::move(get), decode_users);
+    if (!users) co_return Answer::unavailable;
     page.items = std::move(*users);
     co_return page;
 }
 
-Task<size_t> RedisStore::count_users() {
+Task<Result<size_t>> RedisStore::count_users() {
     RedisArgs a;
     a.add("ZCARD").add(key("ids", ""));
-    co_return co_await command<size_t>(std::move(a), decode_size, size_t{0});
+    co_return co_await command<size_t>(std::move(a), decode_size);
 }
 
 // ---- sessions ----------------------------------------------------------------------------------
 
-Task<bool> RedisStore::create_session(Session s) {
-    if (s.sid.empty()) co_return false;
+Task<Done> RedisStore::create_session(Session s) {
+    if (s.sid.empty()) co_return Answer::refused;
     RedisArgs a = script_args(RedisScript::create_session, now_us());
     a.add(s.sid).add(s.user_id).add(s.refresh_jti).add(s.expires_at);
-    co_return co_await script<bool>(RedisScript::create_session, std::move(a), decode_true, false);
+    co_return co_await script<void>(RedisScript::create_session, std::move(a), decode_refusable);
 }
 
-Task<RotateResult> RedisStore::rotate_refresh(std::string sid, std::string presented_jti,
-                                              std::string new_jti, int64_t new_expires_at) {
+Task<Result<RotateResult>> RedisStore::rotate_refresh(std::string sid, std::string presented_jti,
+                                                      std::string new_jti, int64_t new_expires_at) {
     RedisArgs a = script_args(RedisScript::rotate_refresh, now_us());
     a.add(sid).add(presented_jti).add(new_jti).add(new_expires_at);
     co_return co_await script<RotateResult>(RedisScript::rotate_refresh, std::move(a),
-                                            decode_rotate, RotateResult{});
+                                            decode_rotate);
 }
 
-Task<RevokeResult> RedisStore::revoke_session(std::string sid) {
+Task<Result<RevokeResult>> RedisStore::revoke_session(std::string sid) {
     RedisArgs a = script_args(RedisScript::revoke_session, now_us());
     a.add(sid);
     co_return co_await script<RevokeResult>(RedisScript::revoke_session, std::move(a),
-                                            decode_revoke, RevokeResult{});
+                                            decode_revoke);
+}
+
+Task<Result<Session>> RedisStore::find_session(std::string sid) {
+    RedisArgs a;
+    a.add("HMGET").add(key("session:", sid)).add("user_id").add("jti").add("expires_at");
+    a.add("revoked");
+    Result<Session> s = co_await command<Session>(std::move(a), decode_session_reply);
+    if (s && s->expires_at <= now_us() / 1000000) co_return Answer::not_found;
+    if (s) s->sid = std::move(sid);
+    co_return s;
 }
 
 // ---- login throttling --------------------------------------------------------------------------
 
-Task<LoginFailures> RedisStore::login_failures(std::string k) {
+Task<Result<LoginFailures>> RedisStore::login_failures(std::string k) {
     RedisArgs a;
     a.add("HMGET").add(key("fail:", k)).add("count").add("ends_us");
-    FailureWindow w =
-        co_await command<FailureWindow>(std::move(a), decode_failures, FailureWindow{});
-    int64_t now = now_us();
-    if (w.count <= 0 || w.ends_us <= now) co_return LoginFailures{};
-    co_return LoginFailures{static_cast<uint32_t>(w.count), (w.ends_us - now + 999999) / 1000000};
+    Result<FailureWindow> w = co_await command<FailureWindow>(std::move(a), decode_failures);
+    if (!w) co_return Answer::unavailable;
+    co_return failures_at(*w, now_us());
 }
 
-Task<LoginFailures> RedisStore::record_login_failure(std::string k, int64_t window_seconds) {
+Task<Result<LoginFailures>> RedisStore::reserve_login_attempt(std::string k, uint32_t max,
+                                                              int64_t window_seconds) {
     int64_t now = now_us();
     RedisArgs a = script_args(RedisScript::record_failure, now);
-    a.add(k).add(window_seconds);
-    FailureWindow w = co_await script<FailureWindow>(RedisScript::record_failure, std::move(a),
-                                                     decode_failures, FailureWindow{});
-    if (w.count <= 0) co_return LoginFailures{};
-    co_return LoginFailures{static_cast<uint32_t>(w.count),
-                            std::max<int64_t>((w.ends_us - now + 999999) / 1000000, 0)};
+    a.add(k).add(window_seconds).add(static_cast<int64_t>(max));
+    Result<FailureWindow> w =
+        co_await script<FailureWindow>(RedisScript::record_failure, std::move(a), decode_failures);
+    if (!w) co_return Answer::unavailable;
+    LoginFailures f = failures_at(*w, now);
+    if (!w->reserved) co_return Result<LoginFailures>(Answer::refused, f);
+    co_return f;
 }
 
-Task<void> RedisStore::clear_login_failures(std::string k) {
+Task<Done> RedisStore::release_login_attempt(std::string k) {
+    RedisArgs a = script_args(RedisScript::release_attempt, now_us());
+    a.add(k);
+    Result<int64_t> left =
+        co_await script<int64_t>(RedisScript::release_attempt, std::move(a), decode_int);
+    co_return left ? Done{} : Done{Answer::unavailable};
+}
+
+Task<Done> RedisStore::clear_login_failures(std::string k) {
     RedisArgs a;
     a.add("DEL").add(key("fail:", k));
-    co_await command<bool>(std::move(a), decode_any, false);
+    co_return co_await command<void>(std::move(a), decode_any);
 }
 
-// ---- audit
-// ---------------------------------------------------------------------------------------
+// ---- audit -------------------------------------------------------------------------------------
 
-Task<bool> RedisStore::append_audit(AuditRecord record) {
+Task<Done> RedisStore::append_audit(AuditRecord record) {
     RedisArgs a = script_args(RedisScript::append_audit, now_us());
     a.add(record.target_id).add(encode_audit(record));
-    co_return co_await script<bool>(RedisScript::append_audit, std::move(a), decode_true, false);
+    co_return co_await script<void>(RedisScript::append_audit, std::move(a), decode_any);
 }
 
-Task<std::vector<AuditRecord>> RedisStore::audit_for(int64_t target_id) {
+Task<Result<std::vector<AuditRecord>>> RedisStore::audit_for(int64_t target_id) {
     RedisArgs a;
     a.add("LRANGE").add(key("audit:", target_id)).add("0").add("-1");
-    co_return co_await command<std::vector<AuditRecord>>(std::move(a), decode_audits,
-                                                         std::vector<AuditRecord>{});
+    co_return co_await command<std::vector<AuditRecord>>(std::move(a), decode_audits);
 }
 
-// ---- mail outbox
-// ---------------------------------------------------------------------------------
+// ---- mail outbox -------------------------------------------------------------------------------
 
-Task<int64_t> RedisStore::enqueue_mail(OutboxMail m) {
+Task<Result<int64_t>> RedisStore::enqueue_mail(OutboxMail m) {
     RedisArgs a = script_args(RedisScript::enqueue_mail, now_us());
     a.add(m.to).add(m.subject).add(m.text_body).add(m.html_body).add(m.next_attempt_us);
-    co_return co_await script<int64_t>(RedisScript::enqueue_mail, std::move(a), decode_int,
-                                       int64_t{0});
+    co_return co_await script<int64_t>(RedisScript::enqueue_mail, std::move(a), decode_int);
 }
 
-Task<std::vector<OutboxMail>> RedisStore::due_mail(int64_t now, size_t max) {
+Task<Result<std::vector<OutboxMail>>> RedisStore::due_mail(int64_t now, size_t max) {
     RedisArgs a = script_args(RedisScript::due_mail, now_us());
     a.add(now).add(static_cast<int64_t>(std::min<size_t>(max, max_page_bound)));
     a.add(static_cast<int64_t>(options_.mail_lease.count()) * 1000);
     co_return co_await script<std::vector<OutboxMail>>(RedisScript::due_mail, std::move(a),
-                                                       decode_mails, std::vector<OutboxMail>{});
+                                                       decode_mails);
 }
 
-Task<void> RedisStore::mail_sent(int64_t id) {
+Task<Done> RedisStore::mail_sent(int64_t id) {
     RedisArgs a = script_args(RedisScript::remove_mail, now_us());
     a.add(id);
-    int64_t removed =
-        co_await script<int64_t>(RedisScript::remove_mail, std::move(a), decode_int, int64_t{-1});
-    if (removed < 0 && log_allowed())
-        core::log_warn("redis", "could not mark a mail sent", {{"mail_id", std::to_string(id)}});
+    co_return co_await script<void>(RedisScript::remove_mail, std::move(a), decode_done);
 }
 
-Task<void> RedisStore::mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) {
+Task<Done> RedisStore::mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) {
     RedisArgs a = script_args(RedisScript::retry_mail, now_us());
     a.add(id).add(static_cast<int64_t>(attempts)).add(next_attempt_us);
-    int64_t done =
-        co_await script<int64_t>(RedisScript::retry_mail, std::move(a), decode_int, int64_t{-1});
-    if (done < 0 && log_allowed())
-        core::log_warn("redis", "could not reschedule a mail", {{"mail_id", std::to_string(id)}});
+    co_return co_await script<void>(RedisScript::retry_mail, std::move(a), decode_done);
 }
 
-Task<void> RedisStore::mail_dropped(int64_t id) {
-    RedisArgs a = script_args(RedisScript::remove_mail, now_us());
-    a.add(id);
-    int64_t removed =
-        co_await script<int64_t>(RedisScript::remove_mail, std::move(a), decode_int, int64_t{-1});
-    if (removed < 0 && log_allowed())
-        core::log_warn("redis", "could not drop a mail", {{"mail_id", std::to_string(id)}});
+Task<Done> RedisStore::mail_dropped(int64_t id) {
+    co_return co_await mail_sent(id);  // the same removal
 }
 
-// ---- validation and health
-// -------------------------------------------------------------------------
+// ---- validation and health ---------------------------------------------------------------------
 
-Task<std::optional<ValidationState>> RedisStore::try_load_validation_state() {
+Task<Result<ValidationState>> RedisStore::load_validation_state() {
     RedisArgs a = script_args(RedisScript::validation_state, now_us());
-    co_return co_await script<std::optional<ValidationState>>(
-        RedisScript::validation_state, std::move(a), decode_state, std::nullopt);
-}
-
-Task<ValidationState> RedisStore::load_validation_state() {
-    std::optional<ValidationState> state = co_await try_load_validation_state();
-    co_return state ? std::move(*state) : ValidationState{};
+    co_return co_await script<ValidationState>(RedisScript::validation_state, std::move(a),
+                                               decode_state);
 }
 
 namespace {
@@ -626,54 +500,49 @@ Task<void> RedisStore::release_dead_leases() {
     if (call.connection()->address() != endpoint_->target()) co_return;
     RedisArgs a = script_args(RedisScript::release_leases, now_us());
     for (const std::string& instance : live.instances) a.add(instance);
-    int64_t released =
-        co_await script<int64_t>(RedisScript::release_leases, std::move(a), decode_int, int64_t{0});
-    if (released > 0) {
+    Result<int64_t> released =
+        co_await script<int64_t>(RedisScript::release_leases, std::move(a), decode_int);
+    if (released && *released > 0) {
         core::log_info("redis", "released mails claimed by instances that stopped",
-                       {{"mails", std::to_string(released)}});
+                       {{"mails", std::to_string(*released)}});
     }
 }
 
-Task<bool> RedisStore::ping() {
+Task<Done> RedisStore::ping() {
     RedisArgs a;
     a.add("GET").add(redis_epoch_key);
-    const EpochReply no_answer;  // named: GCC 12 mishandles braced temporaries in co_await
-    EpochReply r = co_await command<EpochReply>(std::move(a), decode_epoch, no_answer);
-    if (!r.answered) co_return false;
-    note_data_lost(r.epoch != epoch_);
-    co_return r.epoch == epoch_;
+    Result<std::string> epoch = co_await command<std::string>(std::move(a), decode_epoch);
+    if (!epoch) co_return Answer::unavailable;
+    note_data_lost(*epoch != epoch_);
+    if (*epoch != epoch_ || feed_stale()) co_return Answer::unavailable;
+    co_return Done{};
 }
 
 // ---- signing keys ----------------------------------------------------------------------------
 
 namespace {
-struct KeysReply {
-    bool answered = false;
-    std::optional<std::string> sealed;
-};
-KeysReply decode_keys(const redisReply* r) {
-    if (r->type == REDIS_REPLY_NIL) return {true, std::nullopt};
-    return {true, std::string(reply_view(r))};
+Result<std::string> decode_keys(const redisReply* r) {
+    if (r->type == REDIS_REPLY_NIL) return Answer::not_found;
+    return std::string(reply_view(r));
 }
 constexpr std::string_view replace_keys_lua =
     "local c = redis.call('GET', KEYS[1]) or '' "
     "if c ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) return 1";
 }  // namespace
 
-Task<std::optional<std::string>> RedisStore::load_signing_keys() {
+Task<Result<std::string>> RedisStore::load_signing_keys() {
     RedisArgs a;
     a.add("GET").add(redis_signing_keys_key);
-    const KeysReply no_answer;  // named: GCC 12 mishandles braced temporaries in co_await
-    KeysReply r = co_await command<KeysReply>(std::move(a), decode_keys, no_answer);
-    co_return std::move(r.sealed);
+    co_return co_await command<std::string>(std::move(a), decode_keys);
 }
 
-Task<bool> RedisStore::replace_signing_keys(std::string expected, std::string sealed) {
+Task<Done> RedisStore::replace_signing_keys(std::string expected, std::string sealed) {
     RedisArgs a;
     a.add("EVAL").add(replace_keys_lua).add("1").add(redis_signing_keys_key);
     a.add(expected).add(sealed);
-    int64_t done = co_await command<int64_t>(std::move(a), decode_int, int64_t{0});
-    co_return done == 1;
+    Result<int64_t> done = co_await command<int64_t>(std::move(a), decode_int);
+    if (!done) co_return done.answer();
+    co_return *done == 1 ? Done{} : Done{Answer::refused};
 }
 
 }  // namespace authd::store

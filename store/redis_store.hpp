@@ -7,12 +7,9 @@
 //
 // Durability: a write is acknowledged when Redis answered it, so with `appendonly yes` and
 // `appendfsync always` an acknowledged write survives a Redis crash (everysec: up to ~1 s
-// may be lost). Failure convention, as in store.hpp: when Redis is unreachable, too slow
-// (command timeout, 2 s by default) or refuses a write, the call returns its failure value
-// (create_user no user and neither taken flag, update_user nullopt, bool results false,
-// enqueue_mail 0, rotate_refresh `unknown`, revoke_session {existed=false}; void results
-// log it; reads return nothing: nullopt, empty lists). While a connection is down, calls
-// fail at once; it reconnects on use after a backoff (100 ms doubling to 5 s).
+// may be lost). When Redis is unreachable, too slow (command timeout, 2 s by default) or
+// refuses a command, the call answers unavailable. While a connection is down, calls fail
+// at once; it reconnects on use after a backoff (100 ms doubling to 5 s).
 //
 // Shared outbox: due_mail leases what it returns (RedisStoreOptions::mail_lease) so that the
 // senders of several instances never send one mail at once. create_user with a composer
@@ -59,6 +56,9 @@ struct RedisStoreOptions {
     core::Millis mail_lease{60000};
     // How often the subscriber releases what stopped instances held (release_dead_leases).
     core::Millis housekeeping_period{5000};
+    // A change subscription down longer than this makes ping() (GET /readyz) answer
+    // unavailable: this instance may be missing other instances' revocations.
+    core::Millis feed_grace{2000};
 };
 
 class RedisStore final : public Store {
@@ -72,38 +72,41 @@ class RedisStore final : public Store {
 
     void set_change_listener(ChangeListener* listener) override;
 
-    Task<CreateUserResult> create_user(User user, MailComposer mail) override;
-    Task<std::optional<User>> find_user(int64_t id) override;
-    Task<std::optional<User>> find_user_by_username(std::string username) override;
-    Task<std::optional<User>> find_user_by_email(std::string email) override;
-    Task<std::optional<User>> update_user(int64_t id, UserPatch patch) override;
-    Task<bool> delete_user(int64_t id) override;
-    Task<UserPage> list_users(UserQuery query) override;
-    Task<size_t> count_users() override;
+    Task<Result<CreateUserResult>> create_user(User user, MailComposer mail) override;
+    Task<Result<User>> find_user(int64_t id) override;
+    Task<Result<User>> find_user_by_username(std::string username) override;
+    Task<Result<User>> find_user_by_email(std::string email) override;
+    Task<Result<User>> update_user(int64_t id, UserPatch patch) override;
+    Task<Done> delete_user(int64_t id, DeleteIf when = DeleteIf::always) override;
+    Task<Result<UserPage>> list_users(UserQuery query) override;
+    Task<Result<size_t>> count_users() override;
 
-    Task<bool> create_session(Session session) override;
-    Task<RotateResult> rotate_refresh(std::string sid, std::string presented_jti,
-                                      std::string new_jti, int64_t new_expires_at) override;
-    Task<RevokeResult> revoke_session(std::string sid) override;
+    Task<Done> create_session(Session session) override;
+    Task<Result<RotateResult>> rotate_refresh(std::string sid, std::string presented_jti,
+                                              std::string new_jti, int64_t new_expires_at) override;
+    Task<Result<RevokeResult>> revoke_session(std::string sid) override;
+    Task<Result<Session>> find_session(std::string sid) override;
 
-    Task<LoginFailures> login_failures(std::string key) override;
-    Task<LoginFailures> record_login_failure(std::string key, int64_t window_seconds) override;
-    Task<void> clear_login_failures(std::string key) override;
+    Task<Result<LoginFailures>> login_failures(std::string key) override;
+    Task<Result<LoginFailures>> reserve_login_attempt(std::string key, uint32_t max,
+                                                      int64_t window_seconds) override;
+    Task<Done> release_login_attempt(std::string key) override;
+    Task<Done> clear_login_failures(std::string key) override;
 
-    Task<bool> append_audit(AuditRecord record) override;
-    Task<std::vector<AuditRecord>> audit_for(int64_t target_id) override;
+    Task<Done> append_audit(AuditRecord record) override;
+    Task<Result<std::vector<AuditRecord>>> audit_for(int64_t target_id) override;
 
-    Task<int64_t> enqueue_mail(OutboxMail mail) override;
-    Task<std::vector<OutboxMail>> due_mail(int64_t now_us, size_t max) override;
-    Task<void> mail_sent(int64_t id) override;
-    Task<void> mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) override;
-    Task<void> mail_dropped(int64_t id) override;
+    Task<Result<int64_t>> enqueue_mail(OutboxMail mail) override;
+    Task<Result<std::vector<OutboxMail>>> due_mail(int64_t now_us, size_t max) override;
+    Task<Done> mail_sent(int64_t id) override;
+    Task<Done> mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) override;
+    Task<Done> mail_dropped(int64_t id) override;
 
-    Task<ValidationState> load_validation_state() override;
-    Task<std::optional<std::string>> load_signing_keys() override;
-    Task<bool> replace_signing_keys(std::string expected, std::string sealed) override;
-    // True when Redis answers and still holds this store's data (its epoch).
-    Task<bool> ping() override;
+    Task<Result<ValidationState>> load_validation_state() override;
+    // ok when Redis answers and still holds this store's data (its epoch).
+    Task<Result<std::string>> load_signing_keys() override;
+    Task<Done> replace_signing_keys(std::string expected, std::string sealed) override;
+    Task<Done> ping() override;
 
     // authd_store_redis_*: subscription, lost data, connects, timeouts, failed calls.
     void append_metrics(std::string& out) const override;
@@ -111,17 +114,15 @@ class RedisStore final : public Store {
     // Stops the subscriber; connections of loop threads are dropped as they go idle.
     void close() override;
 
-    // The full validation state, or nullopt when Redis did not answer (the subscriber must
-    // not mistake a failure for an empty store).
-    Task<std::optional<ValidationState>> try_load_validation_state();
-
     // Mails claimed by instances that are gone (not in CLIENT LIST any more) are due again.
     // The subscriber runs it every few seconds; at open it runs once, synchronously.
-    Task<void> release_dead_leases();
+    Task<void> release_dead_leases();  // best effort: the next round tries again
 
     // Whether the last look found Redis without this store's data (see above).
     bool data_lost() const { return data_lost_.load(std::memory_order_relaxed); }
     bool subscribed() const;
+    // The change subscription has been down longer than options.feed_grace.
+    bool feed_stale() const;
     const std::string& origin() const { return origin_; }
 
   private:
@@ -129,12 +130,15 @@ class RedisStore final : public Store {
                std::string epoch, std::string origin);
 
     int64_t now_us() const { return options_.clock_us(); }
-    Task<UserPage> search_users(UserQuery query);
+    Task<Result<UserPage>> search_users(UserQuery query);
     RedisArgs script_args(RedisScript script, int64_t now_us) const;
+    // One command or script; unavailable when it got no answer or an error reply, else
+    // what `decode` made of the reply.
     template <class T>
-    Task<T> command(RedisArgs args, T (*decode)(const redisReply*), T failure);
+    Task<Result<T>> command(RedisArgs args, Result<T> (*decode)(const redisReply*));
     template <class T>
-    Task<T> script(RedisScript script, RedisArgs args, T (*decode)(const redisReply*), T failure);
+    Task<Result<T>> script(RedisScript script, RedisArgs args,
+                           Result<T> (*decode)(const redisReply*));
     template <class T>
     void note(const RedisCall<T>& call, std::string_view what);
     void note_data_lost(bool lost);

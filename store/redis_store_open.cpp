@@ -301,7 +301,7 @@ std::unique_ptr<RedisStore> RedisStore::open(const std::string& url, const Redis
     if (options.subscribe) {
         RedisStore* self = store.get();
         store->subscriber_ = std::make_unique<RedisSubscriber>(
-            endpoint, [self] { return self->try_load_validation_state(); },
+            endpoint, [self] { return self->load_validation_state(); },
             [self] { return self->release_dead_leases(); }, options.housekeeping_period);
         if (!store->subscriber_->start(error)) return nullptr;
     }

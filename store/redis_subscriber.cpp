@@ -4,7 +4,9 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 
 #include "core/log.hpp"
 #include "store/redis_scripts.hpp"
@@ -54,12 +56,20 @@ std::optional<RedisChange> parse_redis_change(std::string_view s) {
     }
 }
 
+namespace {
+int64_t mono_ms() {
+    return std::chrono::duration_cast<core::Millis>(core::mono_now().time_since_epoch()).count();
+}
+}  // namespace
+
 RedisSubscriber::RedisSubscriber(std::shared_ptr<const RedisEndpoint> endpoint, Loader loader,
                                  Housekeeping housekeeping, core::Millis housekeeping_period)
     : endpoint_(std::move(endpoint)),
       loader_(std::move(loader)),
       housekeeping_(std::move(housekeeping)),
-      housekeeping_period_(housekeeping_period) {}
+      housekeeping_period_(housekeeping_period) {
+    down_since_ms_.store(mono_ms(), std::memory_order_relaxed);  // down until first subscribed
+}
 
 RedisSubscriber::~RedisSubscriber() {
     stop();
@@ -150,11 +160,20 @@ core::Task<void> RedisSubscriber::housekeep() {
 
 // ---- what the subscription hears ---------------------------------------------------------
 
+core::Millis RedisSubscriber::down_for() const {
+    if (subscribed()) return core::Millis(0);
+    int64_t since = down_since_ms_.load(std::memory_order_relaxed);
+    return core::Millis(since == 0 ? 0 : std::max<int64_t>(mono_ms() - since, 1));
+}
+
 void RedisSubscriber::on_subscribed() {
     ++subscription_;
+    int64_t since = down_since_ms_.exchange(0, std::memory_order_relaxed);
     subscribed_.store(true, std::memory_order_relaxed);
-    if (was_lost_)
-        core::log_info("redis", "change subscription restored; resynchronising validation state");
+    if (was_lost_) {
+        core::log_info("redis", "change subscription restored; resynchronising validation state",
+                       {{"down_ms", std::to_string(since ? mono_ms() - since : 0)}});
+    }
     was_lost_ = false;
     if (listener_ && !resyncing_) start_resync();  // a running one notices the new subscription
     if (housekeeping_ && !housekeeping_running_) core::spawn(housekeep());
@@ -166,6 +185,7 @@ void RedisSubscriber::on_lost() {
                        "change subscription lost: revocations from other instances are not "
                        "seen until it is restored");
     }
+    if (subscribed()) down_since_ms_.store(mono_ms(), std::memory_order_relaxed);
     subscribed_.store(false, std::memory_order_relaxed);
     was_lost_ = true;
 }
@@ -217,7 +237,7 @@ core::Task<void> RedisSubscriber::resync() {
     core::Millis backoff = endpoint_->backoff_min;
     for (;;) {
         uint64_t subscription = subscription_;
-        std::optional<ValidationState> state = co_await loader_();
+        Result<ValidationState> state = co_await loader_();
         if (stopping_ || !listener_) break;
         if (subscription != subscription_) {
             heard_during_resync_.clear();  // resubscribed meanwhile: take a later snapshot

@@ -39,7 +39,7 @@ class RedisSubscriber final : private RedisConnection::SubscriptionHandler {
   public:
     // Loads the full validation state (nullopt when Redis could not answer). Runs on the
     // subscriber's loop.
-    using Loader = std::function<core::Task<std::optional<ValidationState>>()>;
+    using Loader = std::function<core::Task<Result<ValidationState>>()>;
     // Periodic upkeep of the shared store (e.g. releasing what dead instances held). Runs on
     // the subscriber's loop after every subscription and then every housekeeping period.
     using Housekeeping = std::function<core::Task<void>()>;
@@ -57,6 +57,9 @@ class RedisSubscriber final : private RedisConnection::SubscriptionHandler {
     void stop();
 
     bool subscribed() const { return subscribed_.load(std::memory_order_relaxed); }
+    // How long the subscription has been down (0 while up); from start until the first
+    // subscription counts as down. Any thread.
+    core::Millis down_for() const;
     uint64_t resyncs() const { return resyncs_.load(std::memory_order_relaxed); }
 
   private:
@@ -103,6 +106,7 @@ class RedisSubscriber final : private RedisConnection::SubscriptionHandler {
     core::TimerId housekeeping_timer_{};
 
     std::atomic<bool> subscribed_{false};
+    std::atomic<int64_t> down_since_ms_{0};  // monotonic ms when it went down; 0 while up
     std::atomic<uint64_t> resyncs_{0};
 };
 

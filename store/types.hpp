@@ -37,6 +37,9 @@ struct UserPatch {
     // Precondition: update only if the stored password hash is still this one (so that a
     // reset link, bound to the hash it replaces, works once even when used twice at once).
     std::optional<std::string> if_password_hash;
+    // Precondition: update only if the token version is still this one (a verification link
+    // must not activate a user an agent deactivated meanwhile, which bumps it).
+    std::optional<uint32_t> if_token_version;
 };
 
 // Whether the patch changes anything besides last_login (which alone leaves updated_at, as
@@ -46,8 +49,11 @@ inline bool patch_changes_more_than_login(const UserPatch& p) {
            p.password_hash || p.role || p.is_active || p.email_verified || p.bump_token_version;
 }
 
+// delete_user's condition, checked atomically with the delete.
+enum class DeleteIf : uint8_t { always, pending };
+
 struct CreateUserResult {
-    std::optional<User> user;  // set on success
+    std::optional<User> user;  // set when ok
     bool username_taken = false;
     bool email_taken = false;
 };

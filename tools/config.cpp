@@ -4,8 +4,13 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
+
+#include "auth/service_clients.hpp"
+#include "auth/trusted_proxies.hpp"
 
 namespace authd::tools {
 namespace {
@@ -73,6 +78,28 @@ std::vector<std::string> split_origins(const std::string& v) {
         start = comma + 1;
     }
     return out;
+}
+
+// Both forms may be given (each flag replaces its variable); every entry is checked now, so
+// a bad one stops the start.
+std::optional<std::string> check_service_clients(const Config& c) {
+    auth::ServiceClients all;
+    if (auto e = all.add_spec(c.service_clients)) return e;
+    return all.add_spec(c.service_clients_file_text);
+}
+
+std::optional<std::string> service_clients_setting(Config& c, const std::string& v) {
+    c.service_clients = v;
+    return check_service_clients(c);
+}
+
+std::optional<std::string> service_clients_file_setting(Config& c, const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return "AUTHD_SERVICE_CLIENTS_FILE: cannot read '" + path + "'";
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.size() > 1 << 20) return "AUTHD_SERVICE_CLIENTS_FILE: '" + path + "' is too large";
+    c.service_clients_file_text = std::move(text);
+    return check_service_clients(c);
 }
 
 const std::map<std::string, Setter>& settings() {
@@ -153,12 +180,43 @@ const std::map<std::string, Setter>& settings() {
              c.cors_origins = split_origins(v);
              return std::nullopt;
          }},
+        {"AUTHD_FORWARD_COOKIE",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.size() > 256 || v.find_first_of("=; \t,\"") != std::string::npos)
+                 return "AUTHD_FORWARD_COOKIE must be a cookie name, got '" + v + "'";
+             c.forward_cookie = v;
+             return std::nullopt;
+         }},
+        {"AUTHD_SERVICE_CLIENTS", service_clients_setting},
+        {"AUTHD_SERVICE_CLIENTS_FILE", service_clients_file_setting},
         {"AUTHD_SUPERUSER_USERNAME", string_setting(&Config::superuser_username)},
         {"AUTHD_SUPERUSER_EMAIL", string_setting(&Config::superuser_email)},
         {"AUTHD_SUPERUSER_PASSWORD", string_setting(&Config::superuser_password)},
         {"AUTHD_HEADER_TIMEOUT",
          int_setting("AUTHD_HEADER_TIMEOUT", &Config::header_timeout, 1, 3600)},
         {"AUTHD_IDLE_TIMEOUT", int_setting("AUTHD_IDLE_TIMEOUT", &Config::idle_timeout, 1, 86400)},
+        {"AUTHD_TRUSTED_PROXIES",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             std::string error;
+             if (!auth::TrustedProxies::parse(v, error)) return error;
+             c.trusted_proxies = v;
+             return std::nullopt;
+         }},
+        {"AUTHD_FORWARDED_HEADER",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             std::string lower;
+             for (char ch : v)
+                 lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+             if (lower != "x-forwarded-for" && lower != "forwarded")
+                 return "AUTHD_FORWARDED_HEADER must be X-Forwarded-For or Forwarded, got '" + v +
+                        "'";
+             c.forwarded_header = lower;
+             return std::nullopt;
+         }},
+        {"AUTHD_LOGIN_IP_MAX_FAILURES",
+         int_setting("AUTHD_LOGIN_IP_MAX_FAILURES", &Config::login_ip_max_failures, 1, 1000000)},
+        {"AUTHD_RESET_MAILS_PER_HOUR",
+         int_setting("AUTHD_RESET_MAILS_PER_HOUR", &Config::reset_mails_per_hour, 1, 1000000)},
         {"AUTHD_LOGIN_MAX_FAILURES",
          int_setting("AUTHD_LOGIN_MAX_FAILURES", &Config::login_max_failures, 1, 1000000)},
         {"AUTHD_HASH_THREADS", int_setting("AUTHD_HASH_THREADS", &Config::hash_threads, 0, 256)},

@@ -27,13 +27,20 @@ struct Config {
     std::string email_from = "authd@localhost";
     bool require_approval = false;
     std::vector<std::string> cors_origins;
+    std::string forward_cookie;  // AUTHD_FORWARD_COOKIE
+    // AUTHD_SERVICE_CLIENTS and the text of AUTHD_SERVICE_CLIENTS_FILE; both checked at load.
+    std::string service_clients, service_clients_file_text;
     std::string superuser_username, superuser_email, superuser_password;
     int64_t header_timeout = 10;
     int64_t idle_timeout = 60;
     int64_t login_max_failures = 10;
-    int64_t hash_threads = 0;  // 0: half the loops, at least one
-    int64_t hash_queue = 64;   // queued hashing jobs beyond which logins get 503 (~1 s of work)
-    int64_t argon2_ops = 2;    // OWASP minimum: t=2, 19 MiB
+    int64_t login_ip_max_failures = 100;  // failed logins per client address per minute
+    int64_t reset_mails_per_hour = 5;     // password-reset mails per account per hour
+    std::string trusted_proxies;          // CIDRs, comma-separated; empty: none
+    std::string forwarded_header = "x-forwarded-for";  // or "forwarded" (RFC 7239)
+    int64_t hash_threads = 0;                          // 0: half the loops, at least one
+    int64_t hash_queue = 64;  // queued hashing jobs beyond which logins get 503 (~1 s of work)
+    int64_t argon2_ops = 2;   // OWASP minimum: t=2, 19 MiB
     int64_t argon2_memory_kib = 19 * 1024;
     std::string log_level = "info";
     // createsuperuser

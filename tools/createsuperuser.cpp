@@ -68,7 +68,7 @@ int run_createsuperuser(const Config& config) {
     auth::PasswordHasher hasher({static_cast<unsigned long long>(config.argon2_ops),
                                  static_cast<size_t>(config.argon2_memory_kib) * 1024});
     auto hash = hasher.hash(password);
-    auto err = hash ? ensure_superuser(*store, config.cli_username, config.cli_email, *hash)
+    auto err = hash ? ensure_superuser(*store, config.cli_username, config.cli_email, *hash, true)
                     : std::optional<std::string>("password hashing failed");
     store->close();
     if (err) {

@@ -50,6 +50,14 @@ auth::AuthSettings auth_settings(const Config& c) {
     s.issuer = c.issuer;
     s.require_approval = c.require_approval;
     s.login_max_failures = static_cast<uint32_t>(c.login_max_failures);
+    s.forward_cookie = c.forward_cookie;
+    s.ip_max_failures = static_cast<uint32_t>(c.login_ip_max_failures);
+    s.reset_mails_per_hour = static_cast<uint32_t>(c.reset_mails_per_hour);
+    std::string error;  // already checked by load_config
+    s.trusted_proxies =
+        auth::TrustedProxies::parse(c.trusted_proxies, error).value_or(auth::TrustedProxies{});
+    s.forwarded_header = c.forwarded_header == "forwarded" ? auth::ForwardedHeader::forwarded
+                                                           : auth::ForwardedHeader::x_forwarded_for;
     return s;
 }
 
@@ -146,6 +154,12 @@ int run_server(const Config& config) {
     for (const std::string& old : config.secret_key_fallbacks) services.links.add_fallback_key(old);
     auto keys = load_keys(*store, services.keys);
     if (!keys) return 1;
+    for (const std::string* spec : {&config.service_clients, &config.service_clients_file_text}) {
+        if (auto e = services.service_clients.add_spec(*spec)) {  // checked by load_config too
+            core::log_error("startup", *e);
+            return 1;
+        }
+    }
     auth::common_password_count();  // inflate the list now, not on the first signup
 
     unsigned threads =
@@ -180,25 +194,27 @@ int run_server(const Config& config) {
         !config.superuser_password.empty()) {
         auto hash = services.hasher.hash(config.superuser_password);
         auto err = hash ? ensure_superuser(*store, config.superuser_username,
-                                           config.superuser_email, *hash)
+                                           config.superuser_email, *hash, false)
                         : std::optional<std::string>("hashing the superuser password failed");
         if (err) {
             core::log_error("startup", *err);
             return 1;
         }
     }
-    auto state = core::run_blocking(store->load_validation_state(), error);
-    if (!state) {
-        core::log_error("startup", "cannot load the validation state: " + error);
+    auto loaded = core::run_blocking(store->load_validation_state(), error);
+    if (!loaded || !*loaded) {
+        core::log_error("startup", "cannot load the validation state: " +
+                                       (loaded ? std::string("the store did not answer") : error));
         return 1;
     }
+    const store::ValidationState& state = **loaded;
     std::vector<std::unique_ptr<http::LoopServer>> servers(threads);
     http::ServerConfig sc = server_config(config);
     for (unsigned i = 0; i < threads; ++i) {
-        auto ctx = std::make_unique<auth::LoopContext>();
+        auto ctx = std::make_unique<LoopContext>();
         ctx->services = &services;
         ctx->loop_index = static_cast<int>(i);
-        ctx->cache.load(*state);
+        ctx->cache.load(state);
         ctx->keys = keys->second;
         services.contexts.push_back(std::move(ctx));
     }

@@ -13,7 +13,7 @@ void healthz(http::Request&, http::Response& res) {
 
 core::Task<http::Response> readyz(http::Request& req) {
     auth::Services& s = auth::services(req);
-    bool ok = co_await s.store->ping();
+    store::Done ok = co_await s.store->ping();
     if (!ok) {
         http::Response res =
             http::json_response(503, "{\"status\":\"unavailable\",\"store\":\"down\"}");
@@ -26,7 +26,7 @@ core::Task<http::Response> readyz(http::Request& req) {
 void metrics(http::Request& req, http::Response& res) {
     auth::Services& s = auth::services(req);
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    res.body = s.metrics->render(*static_cast<const http::Router*>(s.router));
+    res.body = s.metrics->render(*s.router);
 }
 
 }  // namespace

@@ -6,11 +6,11 @@ set -euo pipefail
 mode=${1:-build}
 build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev libsimdjson-dev libssl-dev
             libsodium-dev libhiredis-dev node-llhttp libgtest-dev libgmock-dev libbenchmark-dev
-            libcurl4-openssl-dev zlib1g-dev)
+            libcurl4-openssl-dev zlib1g-dev libicu-dev)
 # python3-jwt, python3-cryptography and nodejs (+ jose from npm, below): independent verifiers
 # of the EdDSA tokens and the JWKS (tests/integration/test_signing_keys.cpp).
-test_pkgs=(redis-server python3-aiosmtpd curl python3-jwt python3-cryptography nodejs)
-bench_pkgs=(wrk nginx-light)
+test_pkgs=(redis-server python3-aiosmtpd curl nginx-light python3-jwt python3-cryptography nodejs)
+bench_pkgs=(wrk)
 
 case "$mode" in
     build) wanted=("${build_pkgs[@]}") ;;

@@ -2,6 +2,7 @@
 #include "tools/store_setup.hpp"
 
 #include "auth/field_validators.hpp"
+#include "auth/username_text.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/run_blocking.hpp"
@@ -36,15 +37,27 @@ std::optional<std::string> configured_secret_key(const Config& config, std::stri
     return key;
 }
 
-std::optional<std::string> ensure_superuser(store::Store& store, const std::string& username,
+std::optional<std::string> ensure_superuser(store::Store& store, const std::string& typed_username,
                                             const std::string& email,
-                                            const std::string& password_hash) {
+                                            const std::string& password_hash, bool strict) {
+    const std::string normalized = auth::normalize_username(typed_username);
+    const std::string& username = normalized;
     auto name_errors = auth::validate_username(username);
     if (username.empty() || !name_errors.empty())
-        return "invalid superuser username '" + username + "'";
+        return "invalid superuser username '" + typed_username + "'";
     if (!auth::validate_email(email).empty()) return "invalid superuser email '" + email + "'";
     auto work = [&]() -> core::Task<std::optional<std::string>> {
-        if (co_await store.find_user_by_username(username)) co_return std::optional<std::string>{};
+        store::Result<store::User> existing = co_await store.find_user_by_username(username);
+        if (existing.unavailable())
+            co_return std::optional<std::string>("the store did not answer; nothing was changed");
+        if (existing && existing->role == store::Role::super_user)
+            co_return std::optional<std::string>{};
+        if (existing) {
+            if (!strict) co_return std::optional<std::string>{};
+            co_return std::optional<std::string>(
+                "a user named '" + existing->username +
+                "' already exists and is not a superuser; nothing was changed");
+        }
         store::User u;
         u.username = username;
         u.email = auth::normalize_email(email);
@@ -52,13 +65,16 @@ std::optional<std::string> ensure_superuser(store::Store& store, const std::stri
         u.is_active = true;
         u.email_verified = true;
         u.password_hash = password_hash;
-        store::CreateUserResult r = co_await store.create_user(std::move(u), nullptr);
-        if (r.username_taken) co_return std::optional<std::string>{};
-        if (r.email_taken)
+        store::Result<store::CreateUserResult> r =
+            co_await store.create_user(std::move(u), nullptr);
+        if (r.refused() && r->email_taken)
             co_return std::optional<std::string>("a user with that email already exists");
-        if (!r.user) co_return std::optional<std::string>("the store could not save the superuser");
+        if (r.refused())  // created meanwhile by someone else
+            co_return std::optional<std::string>("a user with that username already exists");
+        if (!r || !r->user)
+            co_return std::optional<std::string>("the store could not save the superuser");
         core::log_info("admin", "superuser created",
-                       {{"username", username}, {"user_id", std::to_string(r.user->id)}});
+                       {{"username", username}, {"user_id", std::to_string(r->user->id)}});
         co_return std::optional<std::string>{};
     };
     std::string error;

@@ -168,7 +168,7 @@ inline Task<int> create_users_concurrently(Store& store, int n) {
     int created = 0;
     auto one = [](Store& s, int i, Join& j, int& c) -> Task<void> {
         auto r = co_await s.create_user(make_user("bulk" + std::to_string(i)), no_mail());
-        if (r.user) ++c;
+        if (r->user) ++c;
         j.done();
     };
     for (int i = 0; i < n; ++i) core::spawn(one(store, i, join, created));
@@ -182,7 +182,7 @@ inline Task<void> short_and_long_sessions(Store& store, int64_t now_s) {
     co_await store.create_user(make_user("ivan"), no_mail());
     EXPECT_TRUE(co_await store.create_session(session("short", 1, "j", now_s + 60)));
     EXPECT_TRUE(co_await store.create_session(session("long", 1, "k", now_s + 6000)));
-    EXPECT_TRUE((co_await store.revoke_session("short")).existed);
+    EXPECT_TRUE((co_await store.revoke_session("short"))->existed);
 }
 
 // Writes one of everything through store(), calls restart() (which may replace the store
@@ -215,7 +215,7 @@ inline void exercise_persistence(const std::function<Store&()>& store,
             co_await s.create_session(session("s-b", 1, "jc", now_s + 100));
             co_await s.revoke_session("s-b");
             co_await s.append_audit(audit(1, 1, 1, "validate", "ok"));
-            int64_t m2 = co_await s.enqueue_mail(outbox("z@x.org"));
+            int64_t m2 = *co_await s.enqueue_mail(outbox("z@x.org"));
             co_await s.mail_retry(m2, 3, 42);
         },
         watchdog);
@@ -234,22 +234,22 @@ inline void exercise_persistence(const std::function<Store&()>& store,
             EXPECT_EQ(u->token_version, 1u);
             EXPECT_EQ(u->password_hash, make_user("x").password_hash);
             EXPECT_FALSE(co_await s.find_user(2));
-            EXPECT_EQ(co_await s.count_users(), 1u);
-            EXPECT_EQ((co_await s.rotate_refresh("s-a", "jb", "jd", now_s + 300)).status,
+            EXPECT_EQ(*co_await s.count_users(), 1u);
+            EXPECT_EQ((co_await s.rotate_refresh("s-a", "jb", "jd", now_s + 300))->status,
                       RotateStatus::rotated);
-            EXPECT_EQ((co_await s.rotate_refresh("s-b", "jc", "je", now_s + 300)).status,
+            EXPECT_EQ((co_await s.rotate_refresh("s-b", "jc", "je", now_s + 300))->status,
                       RotateStatus::revoked);
             auto audits = co_await s.audit_for(1);
-            EXPECT_TRUE(audits.size() == 1 && audits[0].reason == "ok");
+            EXPECT_TRUE(audits->size() == 1 && (*audits)[0].reason == "ok");
             auto due = co_await s.due_mail(t0_us, 10);
-            EXPECT_EQ(due.size(), 2u);
-            if (due.size() != 2) co_return;
-            EXPECT_EQ(due[0].subject, "hello");  // next attempt 0
-            EXPECT_EQ(due[1].to, "z@x.org");     // next attempt 42 after its retry
-            EXPECT_EQ(due[1].attempts, 3u);
-            EXPECT_EQ(due[1].next_attempt_us, 42);
+            EXPECT_EQ(due->size(), 2u);
+            if (due->size() != 2) co_return;
+            EXPECT_EQ((*due)[0].subject, "hello");  // next attempt 0
+            EXPECT_EQ((*due)[1].to, "z@x.org");     // next attempt 42 after its retry
+            EXPECT_EQ((*due)[1].attempts, 3u);
+            EXPECT_EQ((*due)[1].next_attempt_us, 42);
             auto next = co_await s.create_user(make_user("next"), no_mail());
-            EXPECT_TRUE(next.user && next.user->id == 3);
+            EXPECT_TRUE(next->user && next->user->id == 3);
         },
         watchdog);
 }

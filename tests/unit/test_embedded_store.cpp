@@ -77,13 +77,13 @@ TEST_F(EmbeddedStoreTest, IdCounterSurvivesCompaction) {
         for (const char* n : {"a", "b", "c"}) co_await store_->create_user(make_user(n), no_mail());
         EXPECT_TRUE(co_await store_->delete_user(3));
         auto d = co_await store_->create_user(make_user("d"), no_mail());
-        EXPECT_TRUE(d.user && d.user->id == 4);
+        EXPECT_TRUE(d->user && d->user->id == 4);
         EXPECT_TRUE(co_await store_->delete_user(4));
     });
     reopen();
     on_loop([&](Loop&) -> Task<void> {
         auto e = co_await store_->create_user(make_user("e"), no_mail());
-        EXPECT_TRUE(e.user && e.user->id == 5);
+        EXPECT_TRUE(e->user && e->user->id == 5);
         EXPECT_TRUE(co_await store_->delete_user(5));
     });
     // Compaction keeps no trace of deleted users; the counter must survive it.
@@ -93,8 +93,8 @@ TEST_F(EmbeddedStoreTest, IdCounterSurvivesCompaction) {
     reopen();
     on_loop([&](Loop&) -> Task<void> {
         auto f = co_await store_->create_user(make_user("f"), no_mail());
-        EXPECT_TRUE(f.user && f.user->id == 6);
-        EXPECT_EQ(co_await store_->count_users(), 3u);  // a, b, f
+        EXPECT_TRUE(f->user && f->user->id == 6);
+        EXPECT_EQ(*co_await store_->count_users(), 3u);  // a, b, f
     });
 }
 
@@ -103,7 +103,7 @@ TEST_F(EmbeddedStoreTest, ExpiredSessionsArePrunedAtCompaction) {
         co_await short_and_long_sessions(*store_, now_s());
         advance(61s);
         auto r = co_await store_->rotate_refresh("short", "j", "j2", now_s() + 60);
-        EXPECT_EQ(r.status, RotateStatus::unknown);
+        EXPECT_EQ(r->status, RotateStatus::unknown);
     });
     EXPECT_EQ(store_->stats().sessions, 2u);
     compact_on_every_batch();
@@ -112,7 +112,7 @@ TEST_F(EmbeddedStoreTest, ExpiredSessionsArePrunedAtCompaction) {
     EXPECT_EQ(store_->stats().sessions, 1u);
     on_loop([&](Loop&) -> Task<void> {
         auto r = co_await store_->rotate_refresh("long", "k", "k2", now_s() + 60);
-        EXPECT_EQ(r.status, RotateStatus::rotated);
+        EXPECT_EQ(r->status, RotateStatus::rotated);
     });
 }
 
@@ -120,12 +120,12 @@ TEST_F(EmbeddedStoreTest, ExpiredSessionsArePrunedAtCompaction) {
 
 TEST_F(EmbeddedStoreTest, LoginFailureWindowsLiveInMemoryOnly) {
     on_loop([&](Loop&) -> Task<void> {
-        co_await store_->record_login_failure("ip:127.0.0.1", 60);
-        EXPECT_EQ((co_await store_->login_failures("ip:127.0.0.1")).count, 1u);
+        EXPECT_TRUE(co_await store_->reserve_login_attempt("ip:127.0.0.1", 100, 60));
+        EXPECT_EQ((co_await store_->login_failures("ip:127.0.0.1"))->count, 1u);
     });
     reopen();  // a restart forgets them
     on_loop([&](Loop&) -> Task<void> {
-        EXPECT_EQ((co_await store_->login_failures("ip:127.0.0.1")).count, 0u);
+        EXPECT_EQ((co_await store_->login_failures("ip:127.0.0.1"))->count, 0u);
     });
 }
 
@@ -154,20 +154,19 @@ TEST_F(EmbeddedStoreTest, SecondOpenOfTheDirectoryIsRefused) {
 
 TEST_F(EmbeddedStoreTest, FailedSyncIsNeverAcknowledged) {
     on_loop([&](Loop&) -> Task<void> {
-        EXPECT_TRUE((co_await store_->create_user(make_user("kept"), no_mail())).user);
+        EXPECT_TRUE((co_await store_->create_user(make_user("kept"), no_mail()))->user);
         EXPECT_TRUE(co_await store_->ping());
         store_->simulate_sync_failure();
         auto r = co_await store_->create_user(make_user("lost"), no_mail());
-        EXPECT_FALSE(r.user);
-        EXPECT_FALSE(r.username_taken || r.email_taken);
+        EXPECT_FALSE(r->user);
+        EXPECT_FALSE(r->username_taken || r->email_taken);
         EXPECT_FALSE(co_await store_->ping());
-        EXPECT_FALSE((co_await store_->create_user(make_user("later"), no_mail())).user);
+        EXPECT_FALSE((co_await store_->create_user(make_user("later"), no_mail()))->user);
         EXPECT_FALSE(co_await store_->append_audit(audit(0, 0, 0, "", "")));
-        EXPECT_EQ(co_await store_->enqueue_mail(outbox()), 0);
-        EXPECT_FALSE(co_await store_->delete_user(1));
-        EXPECT_TRUE(last_call_failed()) << "refused by the failed journal, not \"no such user\"";
+        EXPECT_TRUE((co_await store_->enqueue_mail(outbox())).unavailable());
+        EXPECT_TRUE((co_await store_->delete_user(1)).unavailable())
+            << "refused by the failed journal, not \"no such user\"";
         EXPECT_TRUE(co_await store_->find_user(1));  // reads still answer
-        EXPECT_FALSE(last_call_failed());
     });
     EXPECT_TRUE(store_->stats().failed);
     reopen();
@@ -176,7 +175,7 @@ TEST_F(EmbeddedStoreTest, FailedSyncIsNeverAcknowledged) {
         EXPECT_TRUE(co_await store_->find_user_by_username("kept"));
         EXPECT_FALSE(co_await store_->find_user_by_username("lost"));
         auto r = co_await store_->create_user(make_user("lost"), no_mail());
-        EXPECT_TRUE(r.user && r.user->id == 2);
+        EXPECT_TRUE(r->user && r->user->id == 2);
     });
 }
 
@@ -197,7 +196,7 @@ TEST_F(EmbeddedStoreTest, KilledWriterLosesNothingAcknowledged) {
         on_loop([&](Loop&) -> Task<void> {
             for (int32_t i = 1;; ++i) {
                 auto r = co_await db->create_user(make_user("k" + std::to_string(i)), no_mail());
-                if (!r.user || write(acks[1], &i, sizeof i) != sizeof i) _exit(3);
+                if (!r->user || write(acks[1], &i, sizeof i) != sizeof i) _exit(3);
             }
         });
         _exit(4);
@@ -215,7 +214,7 @@ TEST_F(EmbeddedStoreTest, KilledWriterLosesNothingAcknowledged) {
     auto db = EmbeddedStore::open(dir, {}, error);
     ASSERT_TRUE(db) << error;
     on_loop([&](Loop&) -> Task<void> {
-        size_t count = co_await db->count_users();
+        size_t count = *co_await db->count_users();
         EXPECT_GE(count, static_cast<size_t>(last));
         for (int32_t k = 1; k <= last; ++k) {
             auto u = co_await db->find_user_by_username("k" + std::to_string(k));
@@ -229,10 +228,9 @@ TEST_F(EmbeddedStoreTest, OperationsAfterCloseFailAtOnce) {
     store_->close();
     on_loop([&](Loop&) -> Task<void> {
         EXPECT_FALSE(co_await store_->ping());
-        EXPECT_FALSE((co_await store_->create_user(make_user("x"), no_mail())).user);
-        EXPECT_TRUE(last_call_failed());
-        EXPECT_FALSE(co_await store_->find_user(1));
-        EXPECT_TRUE(last_call_failed()) << "closed: no answer, not \"no such user\"";
+        EXPECT_TRUE((co_await store_->create_user(make_user("x"), no_mail())).unavailable());
+        EXPECT_TRUE((co_await store_->find_user(1)).unavailable())
+            << "closed: no answer, not \"no such user\"";
     });
     std::string error;
     auto other = EmbeddedStore::open(dir_, {}, error);  // the lock is released
@@ -249,7 +247,7 @@ TEST_F(EmbeddedStoreTest, ConcurrentWritesShareSyncs) {
         };
         for (int i = 0; i < n; ++i) core::spawn(one(*store_, i, join));
         co_await join.wait();
-        EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(n));
+        EXPECT_EQ(*co_await store_->count_users(), static_cast<size_t>(n));
     });
     auto st = store_->stats();
     EXPECT_GE(st.operations, static_cast<uint64_t>(n));

@@ -51,8 +51,15 @@ class FakeStore : public store::Store {
     std::map<int64_t, int64_t> sent_at_us;
     size_t due_calls = 0;
 
-    Task<int64_t> enqueue_mail(store::OutboxMail mail) override { co_return add(std::move(mail)); }
-    Task<std::vector<store::OutboxMail>> due_mail(int64_t now_us, size_t max) override {
+    using Done = store::Done;
+    template <class T>
+    using Result = store::Result<T>;
+    static constexpr store::Answer absent = store::Answer::not_found;
+
+    Task<Result<int64_t>> enqueue_mail(store::OutboxMail mail) override {
+        co_return add(std::move(mail));
+    }
+    Task<Result<std::vector<store::OutboxMail>>> due_mail(int64_t now_us, size_t max) override {
         ++due_calls;
         std::vector<store::OutboxMail> due;
         for (auto& [id, m] : mails_) {
@@ -64,64 +71,66 @@ class FakeStore : public store::Store {
         if (due.size() > max) due.resize(max);
         co_return due;
     }
-    Task<void> mail_sent(int64_t id) override {
+    Task<Done> mail_sent(int64_t id) override {
         mails_.at(id).second = State::sent;
         sent_at_us[id] = core::wall_micros();
-        co_return;
+        co_return Done{};
     }
-    Task<void> mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) override {
+    Task<Done> mail_retry(int64_t id, uint32_t attempts, int64_t next_attempt_us) override {
         auto& m = mails_.at(id).first;
         m.attempts = attempts;
         m.next_attempt_us = next_attempt_us;
         retries.push_back({id, attempts, next_attempt_us, core::wall_micros()});
-        co_return;
+        co_return Done{};
     }
-    Task<void> mail_dropped(int64_t id) override {
+    Task<Done> mail_dropped(int64_t id) override {
         mails_.at(id).second = State::dropped;
-        co_return;
+        co_return Done{};
     }
 
-    Task<store::CreateUserResult> create_user(store::User, store::MailComposer) override {
-        co_return store::CreateUserResult{};
+    // The rest of the interface: nothing there.
+    Task<Result<store::CreateUserResult>> create_user(store::User, store::MailComposer) override {
+        co_return store::Answer::unavailable;
     }
-    Task<std::optional<store::User>> find_user(int64_t) override { co_return std::nullopt; }
-    Task<std::optional<store::User>> find_user_by_username(std::string) override {
-        co_return std::nullopt;
+    Task<Result<store::User>> find_user(int64_t) override { co_return absent; }
+    Task<Result<store::User>> find_user_by_username(std::string) override { co_return absent; }
+    Task<Result<store::User>> find_user_by_email(std::string) override { co_return absent; }
+    Task<Result<store::User>> update_user(int64_t, store::UserPatch) override { co_return absent; }
+    Task<Done> delete_user(int64_t, store::DeleteIf) override { co_return absent; }
+    Task<Result<store::UserPage>> list_users(store::UserQuery) override {
+        co_return store::UserPage{};
     }
-    Task<std::optional<store::User>> find_user_by_email(std::string) override {
-        co_return std::nullopt;
+    Task<Result<size_t>> count_users() override { co_return size_t{0}; }
+    Task<Done> create_session(store::Session) override { co_return store::Answer::refused; }
+    Task<Result<store::RotateResult>> rotate_refresh(std::string, std::string, std::string,
+                                                     int64_t) override {
+        co_return absent;
     }
-    Task<std::optional<store::User>> update_user(int64_t, store::UserPatch) override {
-        co_return std::nullopt;
-    }
-    Task<bool> delete_user(int64_t) override { co_return false; }
-    Task<store::UserPage> list_users(store::UserQuery) override { co_return store::UserPage{}; }
-    Task<size_t> count_users() override { co_return 0; }
-    Task<bool> create_session(store::Session) override { co_return false; }
-    Task<store::RotateResult> rotate_refresh(std::string, std::string, std::string,
-                                             int64_t) override {
-        co_return store::RotateResult{};
-    }
-    Task<store::RevokeResult> revoke_session(std::string) override {
-        co_return store::RevokeResult{};
-    }
-    Task<store::LoginFailures> login_failures(std::string) override {
+    Task<Result<store::RevokeResult>> revoke_session(std::string) override { co_return absent; }
+    Task<Result<store::Session>> find_session(std::string) override { co_return absent; }
+    Task<Result<store::LoginFailures>> login_failures(std::string) override {
         co_return store::LoginFailures{};
     }
-    Task<store::LoginFailures> record_login_failure(std::string, int64_t) override {
+    Task<Result<store::LoginFailures>> reserve_login_attempt(std::string, uint32_t,
+                                                             int64_t) override {
         co_return store::LoginFailures{};
     }
-    Task<void> clear_login_failures(std::string) override { co_return; }
-    Task<bool> append_audit(store::AuditRecord) override { co_return false; }
-    Task<std::vector<store::AuditRecord>> audit_for(int64_t) override {
+    Task<Done> release_login_attempt(std::string) override { co_return Done{}; }
+    Task<Done> clear_login_failures(std::string) override { co_return Done{}; }
+    Task<Done> append_audit(store::AuditRecord) override { co_return store::Answer::unavailable; }
+    Task<Result<std::vector<store::AuditRecord>>> audit_for(int64_t) override {
         co_return std::vector<store::AuditRecord>{};
     }
-    Task<store::ValidationState> load_validation_state() override {
+    Task<Result<store::ValidationState>> load_validation_state() override {
         co_return store::ValidationState{};
     }
-    Task<bool> ping() override { co_return true; }
-    Task<std::optional<std::string>> load_signing_keys() override { co_return std::nullopt; }
-    Task<bool> replace_signing_keys(std::string, std::string) override { co_return false; }
+    Task<store::Result<std::string>> load_signing_keys() override {
+        co_return store::Answer::not_found;
+    }
+    Task<store::Done> replace_signing_keys(std::string, std::string) override {
+        co_return store::Answer::refused;
+    }
+    Task<Done> ping() override { co_return Done{}; }
     void close() override {}
 
   private:

@@ -138,12 +138,12 @@ TEST_P(StoreContract, CreateAndFindCaseInsensitively) {
         User u = make_user("Alice", "Alice@Example.com");
         u.role = Role::agent;
         auto r = co_await store_->create_user(u, no_mail());
-        EXPECT_TRUE(r.user);
-        if (!r.user) co_return;
-        EXPECT_EQ(r.user->id, 1);
-        EXPECT_EQ(r.user->username, "Alice");
-        EXPECT_EQ(r.user->created_at_us, t0_us);
-        EXPECT_EQ(r.user->updated_at_us, t0_us);
+        EXPECT_TRUE(r->user);
+        if (!r->user) co_return;
+        EXPECT_EQ(r->user->id, 1);
+        EXPECT_EQ(r->user->username, "Alice");
+        EXPECT_EQ(r->user->created_at_us, t0_us);
+        EXPECT_EQ(r->user->updated_at_us, t0_us);
         auto by_id = co_await store_->find_user(1);
         EXPECT_TRUE(by_id && by_id->email == "Alice@Example.com" && by_id->role == Role::agent);
         EXPECT_TRUE(by_id && by_id->created_at_us == t0_us &&
@@ -155,29 +155,29 @@ TEST_P(StoreContract, CreateAndFindCaseInsensitively) {
         EXPECT_FALSE(co_await store_->find_user(2));
         EXPECT_FALSE(co_await store_->find_user_by_username("alic"));
         EXPECT_FALSE(co_await store_->find_user_by_email("bob@example.com"));
-        EXPECT_EQ(co_await store_->count_users(), 1u);
+        EXPECT_EQ(*co_await store_->count_users(), 1u);
     });
 }
 
 TEST_P(StoreContract, UsernameAndEmailUniqueCaseInsensitively) {
     on_loop([&](Loop&) -> Task<void> {
         EXPECT_TRUE(
-            (co_await store_->create_user(make_user("alice", "alice@x.org"), no_mail())).user);
+            (co_await store_->create_user(make_user("alice", "alice@x.org"), no_mail()))->user);
         auto name = co_await store_->create_user(make_user("ALICE", "other@x.org"), no_mail());
-        EXPECT_FALSE(name.user);
-        EXPECT_TRUE(name.username_taken);
-        EXPECT_FALSE(name.email_taken);
+        EXPECT_FALSE(name->user);
+        EXPECT_TRUE(name->username_taken);
+        EXPECT_FALSE(name->email_taken);
         auto email = co_await store_->create_user(make_user("bob", "Alice@X.ORG"), no_mail());
-        EXPECT_FALSE(email.user);
-        EXPECT_FALSE(email.username_taken);
-        EXPECT_TRUE(email.email_taken);
+        EXPECT_FALSE(email->user);
+        EXPECT_FALSE(email->username_taken);
+        EXPECT_TRUE(email->email_taken);
         auto both = co_await store_->create_user(make_user("Alice", "ALICE@x.org"), no_mail());
-        EXPECT_TRUE(both.username_taken && both.email_taken && !both.user);
+        EXPECT_TRUE(both->username_taken && both->email_taken && !both->user);
         auto unicode = co_await store_->create_user(make_user("Émile", "emile@x.org"), no_mail());
-        EXPECT_TRUE(unicode.user);
+        EXPECT_TRUE(unicode->user);
         auto unicode2 = co_await store_->create_user(make_user("éMILE", "emile2@x.org"), no_mail());
-        EXPECT_TRUE(unicode2.username_taken);
-        EXPECT_EQ(co_await store_->count_users(), 2u);
+        EXPECT_TRUE(unicode2->username_taken);
+        EXPECT_EQ(*co_await store_->count_users(), 2u);
     });
 }
 
@@ -191,17 +191,17 @@ TEST_P(StoreContract, CreateQueuesComposedMailAtomically) {
             return std::optional<OutboxMail>(m);
         };
         auto r = co_await store_->create_user(make_user("carol"), std::move(compose));
-        EXPECT_TRUE(r.user && r.user->id == 1);
+        EXPECT_TRUE(r->user && r->user->id == 1);
         auto due = co_await store_->due_mail(t0_us, 10);
-        EXPECT_EQ(due.size(), 1u);
-        if (due.empty()) co_return;
-        EXPECT_EQ(due[0].id, 1);
-        EXPECT_EQ(due[0].to, "carol@example.com");
-        EXPECT_EQ(due[0].text_body, "link for user 1");
+        EXPECT_EQ(due->size(), 1u);
+        if (due->empty()) co_return;
+        EXPECT_EQ((*due)[0].id, 1);
+        EXPECT_EQ((*due)[0].to, "carol@example.com");
+        EXPECT_EQ((*due)[0].text_body, "link for user 1");
     });
     reopen();
     on_loop([&](Loop&) -> Task<void> {
-        EXPECT_EQ((co_await store_->due_mail(t0_us, 10)).size(), 1u);
+        EXPECT_EQ((co_await store_->due_mail(t0_us, 10))->size(), 1u);
         // A taken username composes nothing and queues nothing.
         int calls = 0;
         MailComposer compose = [&calls](const User&) {
@@ -210,16 +210,16 @@ TEST_P(StoreContract, CreateQueuesComposedMailAtomically) {
         };
         auto r =
             co_await store_->create_user(make_user("carol", "c2@example.com"), std::move(compose));
-        EXPECT_TRUE(r.username_taken);
+        EXPECT_TRUE(r->username_taken);
         EXPECT_EQ(calls, 0);
-        EXPECT_EQ((co_await store_->due_mail(t0_us, 10)).size(), 1u);
+        EXPECT_EQ((co_await store_->due_mail(t0_us, 10))->size(), 1u);
         // The next user with a mail gets the next id (no id was burnt on the clash).
         auto d = co_await store_->create_user(make_user("dora"), mail_to_user());
-        EXPECT_TRUE(d.user && d.user->id == 2);
+        EXPECT_TRUE(d->user && d->user->id == 2);
         // A composer that decides to send nothing: the user is created, nothing is queued.
         auto e = co_await store_->create_user(make_user("emma"), composes_nothing());
-        EXPECT_TRUE(e.user && e.user->id == 3);
-        EXPECT_EQ((co_await store_->due_mail(t0_us, 10)).size(), 2u);
+        EXPECT_TRUE(e->user && e->user->id == 3);
+        EXPECT_EQ((co_await store_->due_mail(t0_us, 10))->size(), 2u);
     });
 }
 
@@ -229,14 +229,14 @@ TEST_P(StoreContract, IdsIncreaseAndAreNeverReused) {
         EXPECT_TRUE(co_await store_->delete_user(3));
         EXPECT_FALSE(co_await store_->delete_user(3));
         auto d = co_await store_->create_user(make_user("d"), no_mail());
-        EXPECT_TRUE(d.user && d.user->id == 4);
+        EXPECT_TRUE(d->user && d->user->id == 4);
         EXPECT_TRUE(co_await store_->delete_user(4));
     });
     restart();  // the counter is durable (Redis: it survives a Redis restart, AOF)
     on_loop([&](Loop&) -> Task<void> {
         auto e = co_await store_->create_user(make_user("e"), no_mail());
-        EXPECT_TRUE(e.user && e.user->id == 5);
-        EXPECT_EQ(co_await store_->count_users(), 3u);  // a, b, e
+        EXPECT_TRUE(e->user && e->user->id == 5);
+        EXPECT_EQ(*co_await store_->count_users(), 3u);  // a, b, e
         EXPECT_TRUE(co_await store_->delete_user(5));
     });
 }
@@ -305,7 +305,7 @@ TEST_P(StoreContract, UpdateUserAppliesPatch) {
 
 // The password-hash precondition (one-time reset links, concurrent password changes): the
 // update happens only while the stored hash is the expected one, and is then spent. A
-// refused precondition is not a failure of the store (last_call_failed stays false).
+// refused precondition is an answer (refused), not a failure of the store (unavailable).
 TEST_P(StoreContract, UpdateWithPasswordPreconditionHappensOnce) {
     on_loop([&](Loop&) -> Task<void> {
         User u = make_user("gwen", "gwen@x.org");
@@ -316,15 +316,15 @@ TEST_P(StoreContract, UpdateWithPasswordPreconditionHappensOnce) {
         first.bump_token_version = true;
         first.if_password_hash = original;
         auto changed = co_await store_->update_user(1, first);
-        EXPECT_FALSE(last_call_failed());
+        EXPECT_TRUE(changed.ok());
         EXPECT_TRUE(changed && changed->password_hash == "hash-two" &&
                     changed->token_version == 1u);
         UserPatch again;  // the same precondition a second time: refused, nothing changes
         again.password_hash = "hash-three";
         again.bump_token_version = true;
         again.if_password_hash = original;
-        EXPECT_FALSE(co_await store_->update_user(1, again));
-        EXPECT_FALSE(last_call_failed()) << "a refused precondition is an answer, not an outage";
+        EXPECT_TRUE((co_await store_->update_user(1, again)).refused())
+            << "a refused precondition is an answer, not an outage";
         auto now = co_await store_->find_user(1);
         EXPECT_TRUE(now && now->password_hash == "hash-two" && now->token_version == 1u);
         UserPatch next;  // against the current hash it goes through
@@ -332,8 +332,8 @@ TEST_P(StoreContract, UpdateWithPasswordPreconditionHappensOnce) {
         next.if_password_hash = "hash-two";
         auto third = co_await store_->update_user(1, next);
         EXPECT_TRUE(third && third->password_hash == "hash-three");
-        EXPECT_FALSE(co_await store_->find_user(99));
-        EXPECT_FALSE(last_call_failed()) << "no such user is an answer too";
+        EXPECT_TRUE((co_await store_->find_user(99)).not_found())
+            << "no such user is an answer too";
     });
 }
 
@@ -345,12 +345,12 @@ TEST_P(StoreContract, DeleteUserRemovesSessions) {
         EXPECT_TRUE(co_await store_->create_session(session("s-grace", 2, "j2", now_s() + 3600)));
         EXPECT_TRUE(co_await store_->delete_user(1));
         auto r = co_await store_->rotate_refresh("s-frank", "j1", "j1b", now_s() + 7200);
-        EXPECT_EQ(r.status, RotateStatus::unknown);
+        EXPECT_EQ(r->status, RotateStatus::unknown);
         EXPECT_FALSE(co_await store_->find_user_by_username("frank"));
         EXPECT_FALSE(co_await store_->find_user_by_email("frank@example.com"));
         // The name and email are free again (the id is not).
         auto again = co_await store_->create_user(make_user("frank"), no_mail());
-        EXPECT_TRUE(again.user && again.user->id == 3);
+        EXPECT_TRUE(again->user && again->user->id == 3);
         // A session needs an existing user, and a sid.
         EXPECT_FALSE(co_await store_->create_session(session("s-ghost", 1, "j", now_s() + 60)));
         EXPECT_FALSE(co_await store_->create_session(session("", 2, "j", now_s() + 60)));
@@ -358,11 +358,11 @@ TEST_P(StoreContract, DeleteUserRemovesSessions) {
     reopen();
     on_loop([&](Loop&) -> Task<void> {
         auto v = co_await store_->load_validation_state();
-        EXPECT_EQ(v.token_versions.size(), 2u);
+        EXPECT_EQ(v->token_versions.size(), 2u);
         auto r = co_await store_->rotate_refresh("s-grace", "j2", "j2b", now_s() + 7200);
-        EXPECT_EQ(r.status, RotateStatus::rotated);
+        EXPECT_EQ(r->status, RotateStatus::rotated);
         auto gone = co_await store_->rotate_refresh("s-frank", "j1", "x", now_s() + 7200);
-        EXPECT_EQ(gone.status, RotateStatus::unknown);
+        EXPECT_EQ(gone->status, RotateStatus::unknown);
     });
 }
 
@@ -370,63 +370,63 @@ Task<void> check_filters_and_pages(Store& store) {
     UserQuery all;
     all.limit = 10;
     auto page = co_await store.list_users(all);
-    EXPECT_EQ(page.total, 30u);
-    EXPECT_EQ(page.items.size(), 10u);
-    EXPECT_TRUE(!page.items.empty() && page.items.front().id == 1);
+    EXPECT_EQ(page->total, 30u);
+    EXPECT_EQ(page->items.size(), 10u);
+    EXPECT_TRUE(!page->items.empty() && page->items.front().id == 1);
     all.offset = 25;
     page = co_await store.list_users(all);
-    EXPECT_EQ(page.total, 30u);
-    EXPECT_EQ(page.items.size(), 5u);
-    EXPECT_TRUE(!page.items.empty() && page.items.front().id == 26);
+    EXPECT_EQ(page->total, 30u);
+    EXPECT_EQ(page->items.size(), 5u);
+    EXPECT_TRUE(!page->items.empty() && page->items.front().id == 26);
     all.offset = 40;
-    EXPECT_TRUE((co_await store.list_users(all)).items.empty());
+    EXPECT_TRUE((co_await store.list_users(all))->items.empty());
 
     UserQuery agents;
     agents.role = Role::agent;
     page = co_await store.list_users(agents);
-    EXPECT_EQ(page.total, 10u);
-    for (auto& u : page.items) EXPECT_EQ(u.role, Role::agent);
+    EXPECT_EQ(page->total, 10u);
+    for (auto& u : page->items) EXPECT_EQ(u.role, Role::agent);
     agents.is_active = true;  // multiples of 6
     page = co_await store.list_users(agents);
-    EXPECT_EQ(page.total, 5u);
-    EXPECT_TRUE(page.items.size() > 1 && page.items[1].id == 12);
+    EXPECT_EQ(page->total, 5u);
+    EXPECT_TRUE(page->items.size() > 1 && page->items[1].id == 12);
 
     UserQuery inactive;
     inactive.is_active = false;
-    EXPECT_EQ((co_await store.list_users(inactive)).total, 15u);
+    EXPECT_EQ((co_await store.list_users(inactive))->total, 15u);
 }
 
 Task<void> check_searches(Store& store) {
     UserQuery search;
     search.search = "USER1";  // user1, user10..user19
     auto page = co_await store.list_users(search);
-    EXPECT_EQ(page.total, 11u);
+    EXPECT_EQ(page->total, 11u);
     search.search = "zOË";  // first name, non-ASCII case
     page = co_await store.list_users(search);
-    EXPECT_EQ(page.total, 1u);
-    EXPECT_TRUE(page.total == 1 && page.items.size() == 1 && page.items[0].id == 7);
+    EXPECT_EQ(page->total, 1u);
+    EXPECT_TRUE(page->total == 1 && page->items.size() == 1 && page->items[0].id == 7);
     search.search = "mcsearch";  // last name
-    EXPECT_EQ((co_await store.list_users(search)).total, 1u);
+    EXPECT_EQ((co_await store.list_users(search))->total, 1u);
     search.search = "user3@EXAMPLE";  // email
-    EXPECT_EQ((co_await store.list_users(search)).total, 1u);
+    EXPECT_EQ((co_await store.list_users(search))->total, 1u);
     search.search.assign("user3\0example", 13);  // never across fields
-    EXPECT_EQ((co_await store.list_users(search)).total, 0u);
+    EXPECT_EQ((co_await store.list_users(search))->total, 0u);
     search.search = "nobody";
-    EXPECT_EQ((co_await store.list_users(search)).total, 0u);
+    EXPECT_EQ((co_await store.list_users(search))->total, 0u);
     search.search = "user2";
     search.limit = 3;
     search.offset = 2;
     page = co_await store.list_users(search);
-    EXPECT_EQ(page.total, 11u);  // user2, user20..user29
-    EXPECT_EQ(page.items.size(), 3u);
-    EXPECT_TRUE(!page.items.empty() && page.items[0].id == 21);
+    EXPECT_EQ(page->total, 11u);  // user2, user20..user29
+    EXPECT_EQ(page->items.size(), 3u);
+    EXPECT_TRUE(!page->items.empty() && page->items[0].id == 21);
     search = all_users();
     search.search = "user";
     search.role = Role::agent;
     search.is_active = false;  // 3, 9, 15, 21, 27
     page = co_await store.list_users(search);
-    EXPECT_EQ(page.total, 5u);
-    EXPECT_TRUE(page.items.size() == 5 && page.items[4].id == 27);
+    EXPECT_EQ(page->total, 5u);
+    EXPECT_TRUE(page->items.size() == 5 && page->items[4].id == 27);
 }
 
 TEST_P(StoreContract, ListUsersFiltersSearchesAndPaginates) {
@@ -449,20 +449,20 @@ TEST_P(StoreContract, ListUsersFiltersSearchesAndPaginates) {
         co_await store_->update_user(7, p);
         UserQuery search = all_users();
         search.search = "zoë";
-        EXPECT_EQ((co_await store_->list_users(search)).total, 0u);
+        EXPECT_EQ((co_await store_->list_users(search))->total, 0u);
         search.search = "renamed";
-        EXPECT_EQ((co_await store_->list_users(search)).total, 1u);
+        EXPECT_EQ((co_await store_->list_users(search))->total, 1u);
         UserQuery renamed_agents = search;
         renamed_agents.role = Role::agent;
-        EXPECT_EQ((co_await store_->list_users(renamed_agents)).total, 1u);
+        EXPECT_EQ((co_await store_->list_users(renamed_agents))->total, 1u);
         UserQuery agents_now;
         agents_now.role = Role::agent;
-        EXPECT_EQ((co_await store_->list_users(agents_now)).total, 11u);
+        EXPECT_EQ((co_await store_->list_users(agents_now))->total, 11u);
         co_await store_->delete_user(7);
-        EXPECT_EQ((co_await store_->list_users(search)).total, 0u);
-        EXPECT_EQ((co_await store_->list_users(renamed_agents)).total, 0u);
-        EXPECT_EQ((co_await store_->list_users(agents_now)).total, 10u);
-        EXPECT_EQ((co_await store_->list_users(all_users())).total, 29u);
+        EXPECT_EQ((co_await store_->list_users(search))->total, 0u);
+        EXPECT_EQ((co_await store_->list_users(renamed_agents))->total, 0u);
+        EXPECT_EQ((co_await store_->list_users(agents_now))->total, 10u);
+        EXPECT_EQ((co_await store_->list_users(all_users()))->total, 29u);
     });
 }
 
@@ -490,7 +490,7 @@ Task<void> check_search_against_brute_force(Store& store, const std::vector<User
                 if (q.is_active && u.is_active != *q.is_active) continue;
                 want.push_back(u.id);
             }
-            UserPage page = co_await store.list_users(q);
+            UserPage page = *co_await store.list_users(q);
             EXPECT_EQ(page.total, want.size()) << needle << " filter " << filter;
             for (size_t k = 0; k < page.items.size(); ++k) {
                 EXPECT_TRUE(k + 3 < want.size() && page.items[k].id == want[k + 3]) << needle;
@@ -521,7 +521,7 @@ TEST_P(StoreContract, SearchMatchesBruteForce) {
         co_await join.wait();
         UserQuery everyone;
         everyone.limit = n;
-        UserPage all = co_await store_->list_users(everyone);
+        UserPage all = *co_await store_->list_users(everyone);
         EXPECT_EQ(all.total, static_cast<size_t>(n));
         EXPECT_EQ(all.items.size(), static_cast<size_t>(n));
         EXPECT_TRUE(std::is_sorted(all.items.begin(), all.items.end(),
@@ -540,42 +540,42 @@ TEST_P(StoreContract, RefreshRotationAndReuse) {
         EXPECT_TRUE(co_await store_->create_session(session("sid-1", 1, "jti-1", exp)));
         EXPECT_FALSE(co_await store_->create_session(session("sid-1", 1, "jti-x", exp)));
         auto r = co_await store_->rotate_refresh("sid-1", "jti-1", "jti-2", exp + 10);
-        EXPECT_EQ(r.status, RotateStatus::rotated);
-        EXPECT_EQ(r.user_id, 1);
-        EXPECT_EQ(r.expires_at, exp + 10);
+        EXPECT_EQ(r->status, RotateStatus::rotated);
+        EXPECT_EQ(r->user_id, 1);
+        EXPECT_EQ(r->expires_at, exp + 10);
         r = co_await store_->rotate_refresh("sid-1", "jti-2", "jti-3", exp + 20);
-        EXPECT_EQ(r.status, RotateStatus::rotated);
+        EXPECT_EQ(r->status, RotateStatus::rotated);
         // An older token of the session: reuse, and the session dies.
         r = co_await store_->rotate_refresh("sid-1", "jti-1", "jti-4", exp + 30);
-        EXPECT_EQ(r.status, RotateStatus::reused);
-        EXPECT_EQ(r.user_id, 1);
-        EXPECT_EQ(r.expires_at, exp + 20);
+        EXPECT_EQ(r->status, RotateStatus::reused);
+        EXPECT_EQ(r->user_id, 1);
+        EXPECT_EQ(r->expires_at, exp + 20);
         r = co_await store_->rotate_refresh("sid-1", "jti-3", "jti-5", exp + 40);
-        EXPECT_EQ(r.status, RotateStatus::revoked);
+        EXPECT_EQ(r->status, RotateStatus::revoked);
         r = co_await store_->rotate_refresh("no-such-sid", "jti-3", "jti-5", exp);
-        EXPECT_EQ(r.status, RotateStatus::unknown);
+        EXPECT_EQ(r->status, RotateStatus::unknown);
         auto v = co_await store_->load_validation_state();
-        EXPECT_EQ(v.revoked_sessions.size(), 1u);
-        EXPECT_TRUE(!v.revoked_sessions.empty() &&
-                    v.revoked_sessions[0] == std::make_pair(std::string("sid-1"), exp + 20));
+        EXPECT_EQ(v->revoked_sessions.size(), 1u);
+        EXPECT_TRUE(!v->revoked_sessions.empty() &&
+                    v->revoked_sessions[0] == std::make_pair(std::string("sid-1"), exp + 20));
     });
     restart();  // the reuse revocation is durable
     on_loop([&](Loop&) -> Task<void> {
         auto r = co_await store_->rotate_refresh("sid-1", "jti-3", "jti-9", exp + 50);
-        EXPECT_EQ(r.status, RotateStatus::revoked);
+        EXPECT_EQ(r->status, RotateStatus::revoked);
     });
 }
 
 TEST_P(StoreContract, ExpiredSessionsAreUnknown) {
     on_loop([&](Loop&) -> Task<void> {
         co_await short_and_long_sessions(*store_, now_s());
-        EXPECT_EQ((co_await store_->load_validation_state()).revoked_sessions.size(), 1u);
+        EXPECT_EQ((co_await store_->load_validation_state())->revoked_sessions.size(), 1u);
         advance(61s);
         auto r = co_await store_->rotate_refresh("short", "j", "j2", now_s() + 60);
-        EXPECT_EQ(r.status, RotateStatus::unknown);
-        EXPECT_FALSE((co_await store_->revoke_session("short")).existed);
-        EXPECT_TRUE((co_await store_->load_validation_state()).revoked_sessions.empty());
-        EXPECT_EQ((co_await store_->rotate_refresh("long", "k", "k2", now_s() + 60)).status,
+        EXPECT_EQ(r->status, RotateStatus::unknown);
+        EXPECT_FALSE((co_await store_->revoke_session("short"))->existed);
+        EXPECT_TRUE((co_await store_->load_validation_state())->revoked_sessions.empty());
+        EXPECT_EQ((co_await store_->rotate_refresh("long", "k", "k2", now_s() + 60))->status,
                   RotateStatus::rotated);
     });
 }
@@ -586,14 +586,14 @@ TEST_P(StoreContract, RevokeSession) {
         int64_t exp = now_s() + 100;
         co_await store_->create_session(session("s1", 1, "j1", exp));
         auto r = co_await store_->revoke_session("s1");
-        EXPECT_TRUE(r.existed);
-        EXPECT_EQ(r.user_id, 1);
-        EXPECT_EQ(r.expires_at, exp);
+        EXPECT_TRUE(r->existed);
+        EXPECT_EQ(r->user_id, 1);
+        EXPECT_EQ(r->expires_at, exp);
         r = co_await store_->revoke_session("s1");  // idempotent
-        EXPECT_TRUE(r.existed);
-        EXPECT_EQ((co_await store_->rotate_refresh("s1", "j1", "j2", exp)).status,
+        EXPECT_TRUE(r->existed);
+        EXPECT_EQ((co_await store_->rotate_refresh("s1", "j1", "j2", exp))->status,
                   RotateStatus::revoked);
-        EXPECT_FALSE((co_await store_->revoke_session("nope")).existed);
+        EXPECT_FALSE((co_await store_->revoke_session("nope"))->existed);
     });
 }
 
@@ -603,28 +603,29 @@ TEST_P(StoreContract, RevokeSession) {
 // see each backend's own tests.
 TEST_P(StoreContract, LoginFailureWindows) {
     on_loop([&](Loop&) -> Task<void> {
-        EXPECT_EQ((co_await store_->login_failures("u:kim")).count, 0u);
-        LoginFailures f;
-        for (int i = 0; i < 3; ++i) f = co_await store_->record_login_failure("u:kim", 900);
-        EXPECT_EQ(f.count, 3u);
-        EXPECT_EQ(f.retry_after, 900);
+        EXPECT_EQ((co_await store_->login_failures("u:kim"))->count, 0u);
+        Result<LoginFailures> f = Answer::unavailable;
+        for (int i = 0; i < 3; ++i) f = co_await store_->reserve_login_attempt("u:kim", 4, 900);
+        EXPECT_TRUE(f.ok() && f->count == 3u && f->retry_after == 900);
         advance(100s);
         f = co_await store_->login_failures("u:kim");
-        EXPECT_EQ(f.count, 3u);
-        EXPECT_EQ(f.retry_after, 800);
-        f = co_await store_->record_login_failure("u:kim", 900);  // same window
-        EXPECT_EQ(f.count, 4u);
-        EXPECT_EQ(f.retry_after, 800);
-        EXPECT_EQ((co_await store_->login_failures("u:other")).count, 0u);
+        EXPECT_TRUE(f.ok() && f->count == 3u && f->retry_after == 800);
+        f = co_await store_->reserve_login_attempt("u:kim", 4, 900);  // same window
+        EXPECT_TRUE(f.ok() && f->count == 4u && f->retry_after == 800);
+        f = co_await store_->reserve_login_attempt("u:kim", 4, 900);  // at the limit
+        EXPECT_TRUE(f.refused() && f->count == 4u && f->retry_after == 800);
+        EXPECT_TRUE(co_await store_->release_login_attempt("u:kim"));  // it was no failure
+        EXPECT_EQ((co_await store_->login_failures("u:kim"))->count, 3u);
+        EXPECT_EQ((co_await store_->login_failures("u:other"))->count, 0u);
         advance(800s);  // the window has passed
-        EXPECT_EQ((co_await store_->login_failures("u:kim")).count, 0u);
-        f = co_await store_->record_login_failure("u:kim", 900);
-        EXPECT_EQ(f.count, 1u);
-        co_await store_->clear_login_failures("u:kim");
-        EXPECT_EQ((co_await store_->login_failures("u:kim")).count, 0u);
-        f = co_await store_->record_login_failure("ip:127.0.0.1", 60);
-        EXPECT_EQ(f.count, 1u);
-        EXPECT_EQ((co_await store_->login_failures("ip:127.0.0.1")).count, 1u);
+        EXPECT_EQ((co_await store_->login_failures("u:kim"))->count, 0u);
+        f = co_await store_->reserve_login_attempt("u:kim", 4, 900);
+        EXPECT_EQ(f->count, 1u);
+        EXPECT_TRUE(co_await store_->clear_login_failures("u:kim"));
+        EXPECT_EQ((co_await store_->login_failures("u:kim"))->count, 0u);
+        f = co_await store_->reserve_login_attempt("ip:127.0.0.1", 100, 60);
+        EXPECT_EQ(f->count, 1u);
+        EXPECT_EQ((co_await store_->login_failures("ip:127.0.0.1"))->count, 1u);
     });
 }
 
@@ -635,17 +636,18 @@ TEST_P(StoreContract, AuditTrail) {
         EXPECT_TRUE(co_await store_->append_audit(
             audit(t0_us + 2, 2, 7, "role_change", "promoted 2 levels")));
         auto a = co_await store_->audit_for(7);
-        EXPECT_EQ(a.size(), 2u);
-        EXPECT_TRUE(a.size() == 2 && a[0].action == "validate" &&
-                    a[1].reason == "promoted 2 levels");
-        EXPECT_TRUE((co_await store_->audit_for(99)).empty());
+        EXPECT_EQ(a->size(), 2u);
+        EXPECT_TRUE(a->size() == 2 && (*a)[0].action == "validate" &&
+                    (*a)[1].reason == "promoted 2 levels");
+        EXPECT_TRUE((co_await store_->audit_for(99))->empty());
     });
     restart();
     on_loop([&](Loop&) -> Task<void> {
         auto a = co_await store_->audit_for(8);
-        EXPECT_EQ(a.size(), 1u);
-        EXPECT_TRUE(a.size() == 1 && a[0].actor_id == 1 && a[0].at_us == t0_us + 1 &&
-                    a[0].reason == "spam " && a[0].action == "deactivate" && a[0].target_id == 8);
+        EXPECT_EQ(a->size(), 1u);
+        EXPECT_TRUE(a->size() == 1 && (*a)[0].actor_id == 1 && (*a)[0].at_us == t0_us + 1 &&
+                    (*a)[0].reason == "spam " && (*a)[0].action == "deactivate" &&
+                    (*a)[0].target_id == 8);
     });
 }
 
@@ -657,27 +659,27 @@ OutboxMail html_mail(std::string to, int64_t at) {
 
 TEST_P(StoreContract, MailOutboxLifecycle) {
     on_loop([&](Loop&) -> Task<void> {
-        int64_t a = co_await store_->enqueue_mail(html_mail("a@x.org", t0_us + 5));
-        int64_t b = co_await store_->enqueue_mail(html_mail("b@x.org", t0_us + 1));
-        int64_t c = co_await store_->enqueue_mail(html_mail("c@x.org", t0_us + 1));
-        int64_t d = co_await store_->enqueue_mail(html_mail("d@x.org", t0_us + 1000));
+        int64_t a = *co_await store_->enqueue_mail(html_mail("a@x.org", t0_us + 5));
+        int64_t b = *co_await store_->enqueue_mail(html_mail("b@x.org", t0_us + 1));
+        int64_t c = *co_await store_->enqueue_mail(html_mail("c@x.org", t0_us + 1));
+        int64_t d = *co_await store_->enqueue_mail(html_mail("d@x.org", t0_us + 1000));
         for (int i = 0; i < 8; ++i)
             co_await store_->enqueue_mail(html_mail("late@x.org", t0_us + 10'000'000));
         EXPECT_EQ(a, 1);
         EXPECT_EQ(d, 4);
         auto due = co_await store_->due_mail(t0_us + 10, 10);
-        EXPECT_EQ(due.size(), 3u);  // d is not due yet
-        if (due.size() != 3) co_return;
-        EXPECT_EQ(due[0].id, b);  // by next attempt, then id
-        EXPECT_EQ(due[1].id, c);
-        EXPECT_EQ(due[2].id, a);
-        EXPECT_EQ(due[2].html_body, "<p>h</p>");
-        EXPECT_EQ((co_await store_->due_mail(t0_us + 10, 2)).size(), 2u);
+        EXPECT_EQ(due->size(), 3u);  // d is not due yet
+        if (due->size() != 3) co_return;
+        EXPECT_EQ((*due)[0].id, b);  // by next attempt, then id
+        EXPECT_EQ((*due)[1].id, c);
+        EXPECT_EQ((*due)[2].id, a);
+        EXPECT_EQ((*due)[2].html_body, "<p>h</p>");
+        EXPECT_EQ((co_await store_->due_mail(t0_us + 10, 2))->size(), 2u);
         // Ten mails due at one time come out in id order (10 after 9, not before 2).
         auto later = co_await store_->due_mail(t0_us + 10'000'000, 100);
-        EXPECT_EQ(later.size(), 12u);
+        EXPECT_EQ(later->size(), 12u);
         EXPECT_TRUE(std::is_sorted(
-            later.begin(), later.end(), [](const OutboxMail& x, const OutboxMail& y) {
+            later->begin(), later->end(), [](const OutboxMail& x, const OutboxMail& y) {
                 return x.next_attempt_us < y.next_attempt_us ||
                        (x.next_attempt_us == y.next_attempt_us && x.id < y.id);
             }));
@@ -688,19 +690,19 @@ TEST_P(StoreContract, MailOutboxLifecycle) {
         co_await store_->mail_sent(12345);  // unknown ids are ignored
         co_await store_->mail_retry(12345, 1, 1);
         due = co_await store_->due_mail(t0_us + 10, 10);
-        EXPECT_EQ(due.size(), 1u);
-        EXPECT_TRUE(due.size() == 1 && due[0].id == a);
+        EXPECT_EQ(due->size(), 1u);
+        EXPECT_TRUE(due->size() == 1 && (*due)[0].id == a);
     });
     restart();
     on_loop([&](Loop&) -> Task<void> {
         auto due = co_await store_->due_mail(t0_us + 10'000, 10);
-        EXPECT_EQ(due.size(), 2u);  // a, then c with its retry state
-        if (due.size() != 2) co_return;
-        EXPECT_EQ(due[0].id, 1);
-        EXPECT_EQ(due[1].id, 3);
-        EXPECT_EQ(due[1].attempts, 1u);
-        EXPECT_EQ(due[1].next_attempt_us, t0_us + 500);
-        EXPECT_EQ(co_await store_->enqueue_mail(outbox()), 13);  // ids not reused
+        EXPECT_EQ(due->size(), 2u);  // a, then c with its retry state
+        if (due->size() != 2) co_return;
+        EXPECT_EQ((*due)[0].id, 1);
+        EXPECT_EQ((*due)[1].id, 3);
+        EXPECT_EQ((*due)[1].attempts, 1u);
+        EXPECT_EQ((*due)[1].next_attempt_us, t0_us + 500);
+        EXPECT_EQ(*co_await store_->enqueue_mail(outbox()), 13);  // ids not reused
     });
 }
 
@@ -719,9 +721,9 @@ TEST_P(StoreContract, ValidationState) {
         advance(20s);
         auto v = co_await store_->load_validation_state();
         using TV = std::vector<std::pair<int64_t, uint32_t>>;
-        EXPECT_EQ(v.token_versions, (TV{{1, 0}, {2, 2}, {3, 0}}));
+        EXPECT_EQ(v->token_versions, (TV{{1, 0}, {2, 2}, {3, 0}}));
         using RS = std::vector<std::pair<std::string, int64_t>>;
-        EXPECT_EQ(v.revoked_sessions, (RS{{"dead", now_s() + 80}}));
+        EXPECT_EQ(v->revoked_sessions, (RS{{"dead", now_s() + 80}}));
     });
 }
 
@@ -738,12 +740,12 @@ TEST_P(StoreContract, ConcurrentWritesAllLand) {
     constexpr int n = 300;
     on_loop([&](Loop&) -> Task<void> {
         EXPECT_EQ(co_await create_users_concurrently(*store_, n), n);
-        EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(n));
+        EXPECT_EQ(*co_await store_->count_users(), static_cast<size_t>(n));
         UserQuery q;
         q.limit = n;
         auto page = co_await store_->list_users(q);
-        EXPECT_EQ(page.items.size(), static_cast<size_t>(n));
-        EXPECT_TRUE(page.items.size() == static_cast<size_t>(n) && page.items.back().id == n)
+        EXPECT_EQ(page->items.size(), static_cast<size_t>(n));
+        EXPECT_TRUE(page->items.size() == static_cast<size_t>(n) && page->items.back().id == n)
             << "ids 1..n, none skipped";
     });
 }
@@ -762,9 +764,9 @@ TEST_P(StoreContract, ConcurrentCreateOfOneUsernameFromTwoLoops) {
                     name, "side" + std::to_string(side) + "-" + std::to_string(i) + "@x.org");
                 MailComposer compose = i % 4 < 2 ? mail_to_user() : no_mail();
                 auto r = co_await store_->create_user(std::move(u), std::move(compose));
-                if (r.user) {
+                if (r->user) {
                     ++wins;
-                } else if (r.username_taken && !r.email_taken) {
+                } else if (r->username_taken && !r->email_taken) {
                     ++taken;
                 } else {
                     ++other;
@@ -779,7 +781,7 @@ TEST_P(StoreContract, ConcurrentCreateOfOneUsernameFromTwoLoops) {
     EXPECT_EQ(taken.load(), rounds);
     EXPECT_EQ(other.load(), 0);
     on_loop([&](Loop&) -> Task<void> {
-        EXPECT_EQ(co_await store_->count_users(), static_cast<size_t>(rounds));
+        EXPECT_EQ(*co_await store_->count_users(), static_cast<size_t>(rounds));
     });
 }
 
