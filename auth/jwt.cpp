@@ -57,31 +57,22 @@ std::string JwtCodec::encode(const Claims& claims) const {
     return token;
 }
 
-JwtError JwtCodec::verify(std::string_view token, int64_t now, ClaimsView& out, JwtScratch& scratch,
-                          ClaimSet set) const {
-    if (token.empty() || token.size() > JwtScratch::max_token_size) return JwtError::malformed;
+std::optional<JwtSegments> split_jwt(std::string_view token) {
+    if (token.empty() || token.size() > JwtScratch::max_token_size) return std::nullopt;
     const std::size_t first_dot = token.find('.');
-    if (first_dot == std::string_view::npos) return JwtError::malformed;
+    if (first_dot == std::string_view::npos) return std::nullopt;
     const std::size_t second_dot = token.find('.', first_dot + 1);
     if (second_dot == std::string_view::npos ||
         token.find('.', second_dot + 1) != std::string_view::npos) {
-        return JwtError::malformed;
+        return std::nullopt;
     }
-    // The header is public, so an ordinary comparison leaks nothing.
-    if (token.substr(0, first_dot) != encoded_header) return JwtError::bad_header;
+    return JwtSegments{token.substr(0, first_dot),
+                       token.substr(first_dot + 1, second_dot - first_dot - 1),
+                       token.substr(second_dot + 1), token.substr(0, second_dot)};
+}
 
-    const std::string_view signature = token.substr(second_dot + 1);
-    uint8_t presented[HmacSha256::digest_size];
-    if (signature.size() != signature_chars ||
-        !base64url_decode(signature, presented,
-                          sizeof presented)) {  // strict decode: one text per MAC
-        return JwtError::bad_signature;
-    }
-    uint8_t expected[HmacSha256::digest_size];
-    hmac_.mac(token.substr(0, second_dot), expected);
-    if (CRYPTO_memcmp(presented, expected, sizeof expected) != 0) return JwtError::bad_signature;
-
-    const std::string_view payload_text = token.substr(first_dot + 1, second_dot - first_dot - 1);
+JwtError read_verified_claims(std::string_view payload_text, int64_t now, ClaimsView& out,
+                              JwtScratch& scratch, ClaimSet set) {
     const auto payload_size =
         base64url_decode(payload_text, scratch.payload_, sizeof scratch.payload_);
     if (!payload_size) return JwtError::malformed;
@@ -90,6 +81,25 @@ JwtError JwtCodec::verify(std::string_view token, int64_t now, ClaimsView& out, 
         return JwtError::bad_claims;
     if (out.exp <= now) return JwtError::expired;
     return JwtError::ok;
+}
+
+JwtError JwtCodec::verify(std::string_view token, int64_t now, ClaimsView& out, JwtScratch& scratch,
+                          ClaimSet set) const {
+    const std::optional<JwtSegments> parts = split_jwt(token);
+    if (!parts) return JwtError::malformed;
+    // The header is public, so an ordinary comparison leaks nothing.
+    if (parts->header != encoded_header) return JwtError::bad_header;
+
+    uint8_t presented[HmacSha256::digest_size];
+    if (parts->signature.size() != signature_chars ||
+        !base64url_decode(parts->signature, presented,
+                          sizeof presented)) {  // strict decode: one text per MAC
+        return JwtError::bad_signature;
+    }
+    uint8_t expected[HmacSha256::digest_size];
+    hmac_.mac(parts->signing_input, expected);
+    if (CRYPTO_memcmp(presented, expected, sizeof expected) != 0) return JwtError::bad_signature;
+    return read_verified_claims(parts->payload, now, out, scratch, set);
 }
 
 std::string new_token_id() {

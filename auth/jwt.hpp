@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,11 +38,28 @@ class JwtScratch {
     static constexpr std::size_t max_payload_size = base64url_decoded_size(max_token_size);
 
   private:
-    friend class JwtCodec;
+    friend JwtError read_verified_claims(std::string_view, int64_t, ClaimsView&, JwtScratch&,
+                                         ClaimSet);
     char payload_[max_payload_size];
     char
         strings_[max_payload_size];  // parse_claims_json needs as many bytes as the payload at most
 };
+
+// The three segments of "<header>.<payload>.<signature>"; views into the token.
+struct JwtSegments {
+    std::string_view header;
+    std::string_view payload;
+    std::string_view signature;
+    std::string_view signing_input;  // "<header>.<payload>", what the signature covers
+};
+
+// Shape only: non-empty, at most max_token_size, exactly two dots. nullopt: malformed.
+std::optional<JwtSegments> split_jwt(std::string_view token);
+
+// After the signature verified: decodes the payload (malformed), parses the claims (bad_claims)
+// and checks exp against `now` (expired). `out` views `scratch`.
+JwtError read_verified_claims(std::string_view payload_text, int64_t now, ClaimsView& out,
+                              JwtScratch& scratch, ClaimSet set = ClaimSet::authd);
 
 class JwtCodec {
   public:

@@ -534,6 +534,10 @@ void write_claims_json(const Claims& claims, std::string& out) {
     append_json_string(out, claims.sid);
     out.append(R"(,"tv":)");
     append_int(out, claims.tv);
+    if (!claims.iss.empty()) {
+        out.append(R"(,"iss":)");
+        append_json_string(out, claims.iss);
+    }
     out.push_back('}');
 }
 

@@ -25,6 +25,7 @@ struct Claims {
     std::string role;
     std::string sid;  // login session id
     uint32_t tv = 0;  // the user's token version when the token was issued
+    std::string iss;  // issuer (AUTHD_ISSUER); written after tv when set, as SimpleJWT's ISSUER
 };
 
 // Claims as views into a caller-owned buffer (the JWT payload or JwtScratch); valid while that

@@ -100,16 +100,20 @@ std::optional<int64_t> uidb64_decode(std::string_view uidb64) {
 }
 
 LinkTokens::LinkTokens(std::string_view secret_key, int64_t ttl_seconds)
-    : verify_email_key_(derive_key(secret_key, LinkPurpose::verify_email)),
-      reset_password_key_(derive_key(secret_key, LinkPurpose::reset_password)),
-      ttl_seconds_(ttl_seconds) {
+    : ttl_seconds_(ttl_seconds) {
     assert(ttl_seconds >= 0);
+    add_fallback_key(secret_key);
 }
 
-void LinkTokens::mac_hex(LinkPurpose purpose, int64_t user_id, std::string_view user_state,
-                         int64_t timestamp, char* hex) const {
+void LinkTokens::add_fallback_key(std::string_view old_secret_key) {
+    keys_.push_back(Keys{derive_key(old_secret_key, LinkPurpose::verify_email),
+                         derive_key(old_secret_key, LinkPurpose::reset_password)});
+}
+
+void LinkTokens::mac_hex(const Keys& keys, LinkPurpose purpose, int64_t user_id,
+                         std::string_view user_state, int64_t timestamp, char* hex) {
     const HmacSha256& key =
-        purpose == LinkPurpose::verify_email ? verify_email_key_ : reset_password_key_;
+        purpose == LinkPurpose::verify_email ? keys.verify_email : keys.reset_password;
     HmacSha256::Stream stream = key.begin();
     stream.update(to_string(purpose));
     stream.update("\n", 1);
@@ -132,7 +136,7 @@ std::string LinkTokens::make(LinkPurpose purpose, int64_t user_id, std::string_v
     token.push_back('-');
     const std::size_t mac_at = token.size();
     token.resize(mac_at + kMacHexChars);
-    mac_hex(purpose, user_id, user_state, now, token.data() + mac_at);
+    mac_hex(keys_.front(), purpose, user_id, user_state, now, token.data() + mac_at);
     return token;
 }
 
@@ -143,9 +147,12 @@ bool LinkTokens::check(LinkPurpose purpose, int64_t user_id, std::string_view us
     if (dash == std::string_view::npos || token.size() - dash - 1 != kMacHexChars) return false;
     const auto timestamp = parse_base36(token.substr(0, dash));
     if (!timestamp || *timestamp > now || now - *timestamp > ttl_seconds_) return false;
-    char expected[kMacHexChars];
-    mac_hex(purpose, user_id, user_state, *timestamp, expected);
-    return CRYPTO_memcmp(expected, token.data() + dash + 1, kMacHexChars) == 0;
+    for (const Keys& keys : keys_) {
+        char expected[kMacHexChars];
+        mac_hex(keys, purpose, user_id, user_state, *timestamp, expected);
+        if (CRYPTO_memcmp(expected, token.data() + dash + 1, kMacHexChars) == 0) return true;
+    }
+    return false;
 }
 
 }  // namespace authd::auth

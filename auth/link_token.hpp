@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/hmac_sha256.hpp"
 
@@ -32,6 +33,9 @@ class LinkTokens {
 
     LinkTokens(std::string_view secret_key, int64_t ttl_seconds);
 
+    // AUTHD_SECRET_KEY_FALLBACKS: links made with an older secret keep checking until they expire.
+    void add_fallback_key(std::string_view old_secret_key);
+
     std::string make(LinkPurpose purpose, int64_t user_id, std::string_view user_state,
                      int64_t now) const;
 
@@ -42,12 +46,15 @@ class LinkTokens {
 
   private:
     // Writes the 64 hex chars of the MAC to `hex`.
-    void mac_hex(LinkPurpose purpose, int64_t user_id, std::string_view user_state,
-                 int64_t timestamp, char* hex) const;
+    struct Keys {
+        HmacSha256 verify_email;
+        HmacSha256 reset_password;
+    };
+    static void mac_hex(const Keys& keys, LinkPurpose purpose, int64_t user_id,
+                        std::string_view user_state, int64_t timestamp, char* hex);
 
-    HmacSha256 verify_email_key_;
-    HmacSha256 reset_password_key_;
-    int64_t ttl_seconds_;  // >= 0
+    std::vector<Keys> keys_;  // [0] signs and checks; the fallbacks only check
+    int64_t ttl_seconds_;     // >= 0
 };
 
 }  // namespace authd::auth

@@ -1,6 +1,7 @@
 // Route table: every path of API.md §4 and §5, and the proxy / OAuth service endpoints.
 #include "auth/routes.hpp"
 
+#include "auth/handlers_keys.hpp"
 #include "auth/forward_auth.hpp"
 #include "auth/handlers_oauth.hpp"
 #include "auth/handlers_v1.hpp"
@@ -44,6 +45,11 @@ void register_routes(http::Router& r) {
     }
     r.add(Method::post, "/oauth/introspect/", handle_introspect);
     r.add(Method::post, "/oauth/revoke/", handle_revoke);
+    // Signing keys (issue 15)
+    r.add(Method::get, "/.well-known/jwks.json", handle_jwks);
+    r.add(Method::get, "/.well-known/oauth-authorization-server",
+          handle_authorization_server_metadata);
+    r.add(Method::post, "/api/auth/keys/rotate/", handle_keys_rotate);
 }
 
 }  // namespace authd::auth

@@ -9,10 +9,13 @@
 #include <vector>
 
 #include "auth/jwt.hpp"
+#include "auth/key_manager.hpp"
 #include "auth/legacy_tokens.hpp"
 #include "auth/link_token.hpp"
 #include "auth/password_hasher.hpp"
 #include "auth/service_clients.hpp"
+#include "auth/signature_cache.hpp"
+#include "auth/token_keys.hpp"
 #include "auth/trusted_proxies.hpp"
 #include "auth/validation_cache.hpp"
 #include "core/blocking_pool.hpp"
@@ -34,6 +37,7 @@ struct AuthSettings {
     int64_t refresh_ttl = 86400;
     int64_t link_ttl = 259200;
     std::string public_url = "http://127.0.0.1:8000";
+    std::string issuer;  // AUTHD_ISSUER (default: public_url): the iss claim and RFC 8414 issuer
     bool require_approval = false;
     uint32_t login_max_failures = 10;
     int64_t login_failure_window = 15 * 60;
@@ -56,7 +60,8 @@ struct Services {
 
     AuthSettings settings;
     PasswordHasher hasher;
-    JwtCodec jwt;
+    JwtCodec jwt;      // HS256 of AUTHD_SECRET_KEY without a kid (tests, benchmarks)
+    KeySettings keys;  // how LoopContext::keys are built; fixed after start
     LinkTokens links;
     ServiceClients service_clients;  // callers of /oauth/introspect and /oauth/revoke
     store::Store* store = nullptr;
@@ -79,6 +84,9 @@ struct LoopContext {
     auth::Services* services = nullptr;
     int loop_index = 0;
     auth::ValidationCache cache;
+    // The keys this loop signs and verifies with; replaced (on this loop) by spread_key_set.
+    std::shared_ptr<const auth::KeySet> keys;
+    auth::SignatureCache signatures;  // Ed25519 verifies already done on this loop
     auth::JwtScratch jwt_scratch;
     simdjson::dom::parser json;  // reused: no allocation per request once warm
 

@@ -12,8 +12,11 @@ namespace authd::auth {
 
 TokenCheck check_token(LoopContext& ctx, std::string_view token, TokenType expected, int64_t now,
                        ClaimsView& out) {
-    JwtError err = ctx.services->jwt.verify(token, now, out, ctx.jwt_scratch);
-    if ((err == JwtError::bad_signature || err == JwtError::bad_claims) && ctx.services->legacy)
+    JwtError err = ctx.keys->verify(token, now, out, ctx.jwt_scratch, ctx.signatures);
+    // Not one of our tokens: maybe a SimpleJWT token of an imported user (same HS256 header).
+    if ((err == JwtError::bad_signature || err == JwtError::bad_claims ||
+         err == JwtError::bad_header) &&
+        ctx.services->legacy)
         return check_legacy_token(ctx, token, expected, now, out);
     if (err == JwtError::expired) return TokenCheck::expired;
     if (err != JwtError::ok) return TokenCheck::invalid;
@@ -41,9 +44,15 @@ std::string_view token_check_message(TokenCheck c) {
 
 namespace {
 
-Claims claims_for(const store::User& user, TokenType type, std::string_view sid, int64_t now,
-                  int64_t ttl) {
+// The keys of the loop this coroutine runs on (issuing runs on loop threads only).
+const KeySet& loop_keys(Services& s) {
+    return *s.contexts[static_cast<size_t>(core::Loop::current()->index())]->keys;
+}
+
+Claims claims_for(const Services& s, const store::User& user, TokenType type, std::string_view sid,
+                  int64_t now, int64_t ttl) {
     Claims c;
+    c.iss = s.settings.issuer;
     c.token_type = type;
     c.iat = now;
     c.exp = now + ttl;
@@ -62,14 +71,15 @@ Task<std::optional<TokenPair>> issue_tokens(Services& s, const store::User& user
                                             int64_t min_expires_at) {
     int64_t now = core::wall_seconds();
     if (sid.empty()) sid = new_token_id();
-    Claims refresh = claims_for(user, TokenType::refresh, sid, now, s.settings.refresh_ttl);
+    Claims refresh = claims_for(s, user, TokenType::refresh, sid, now, s.settings.refresh_ttl);
     store::Session session{sid, user.id, refresh.jti, std::max(refresh.exp, min_expires_at), false};
     store::Done created = co_await s.store->create_session(std::move(session));
     if (!created) co_return std::nullopt;
     // Make sure every loop knows this user's version (a new user is absent until told).
     co_await spread_token_version(s, user.id, user.token_version);
-    Claims access = claims_for(user, TokenType::access, sid, now, s.settings.access_ttl);
-    co_return TokenPair{s.jwt.encode(access), s.jwt.encode(refresh)};
+    Claims access = claims_for(s, user, TokenType::access, sid, now, s.settings.access_ttl);
+    const KeySet& keys = loop_keys(s);
+    co_return TokenPair{keys.sign(access), keys.sign(refresh)};
 }
 
 Task<RefreshOutcome> refresh_tokens(LoopContext& ctx, std::string refresh_token) {
@@ -85,6 +95,7 @@ Task<RefreshOutcome> refresh_tokens(LoopContext& ctx, std::string refresh_token)
                                                    view.exp);
     Claims old = to_claims(view);  // the scratch buffer is reused by the next validation
     Claims next = old;
+    next.iss = s.settings.issuer;
     next.iat = now;
     next.exp = now + s.settings.refresh_ttl;
     next.jti = new_token_id();
@@ -106,7 +117,8 @@ Task<RefreshOutcome> refresh_tokens(LoopContext& ctx, std::string refresh_token)
     access.token_type = TokenType::access;
     access.exp = now + s.settings.access_ttl;
     access.jti = new_token_id();
-    co_return RefreshOutcome{RefreshStatus::ok, {s.jwt.encode(access), s.jwt.encode(next)}};
+    const KeySet& keys = loop_keys(s);
+    co_return RefreshOutcome{RefreshStatus::ok, {keys.sign(access), keys.sign(next)}};
 }
 
 Task<void> spread_revocation(Services& s, std::string sid, int64_t expires_at) {

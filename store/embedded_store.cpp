@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "store/signing_keys_file.hpp"
 
 namespace authd::store {
 
@@ -286,6 +287,44 @@ Task<Result<Session>> EmbeddedStore::find_session(std::string sid) {
 
 Task<Result<ValidationState>> EmbeddedStore::load_validation_state() {
     co_return co_await submit([](EmbeddedState& s) { return s.validation_state(); });
+}
+
+// The key ring is not journaled: it changes a few times a year, and a file of its own lets
+// `authd keys rotate` and operators see it without replaying the journal.
+bool EmbeddedStore::read_signing_keys_once() {
+    if (signing_keys_read_) return true;
+    std::string error;
+    auto text = read_signing_keys_file(journal_->dir(), error);
+    if (!text) {
+        core::log_error("store", error);
+        return false;
+    }
+    signing_keys_ = std::move(*text);
+    signing_keys_read_ = true;
+    return true;
+}
+
+Task<Result<std::string>> EmbeddedStore::load_signing_keys() {
+    co_return co_await submit([this](EmbeddedState&) -> Result<std::string> {
+        if (!read_signing_keys_once()) return Answer::unavailable;
+        if (!signing_keys_) return Answer::not_found;
+        return *signing_keys_;
+    });
+}
+
+Task<Done> EmbeddedStore::replace_signing_keys(std::string expected, std::string sealed) {
+    co_return co_await submit([this, &expected, &sealed](EmbeddedState&) -> Done {
+        if (!read_signing_keys_once()) return Answer::unavailable;
+        if (signing_keys_.value_or("") != expected) return Answer::refused;
+        std::string error;
+        if (!write_signing_keys_file(journal_->dir(), sealed, error)) {
+            core::log_error("store", error);
+            signing_keys_read_ = false;  // unknown what reached the disk: read it again
+            return Answer::unavailable;
+        }
+        signing_keys_ = sealed;
+        return Done{};
+    });
 }
 
 Task<Done> EmbeddedStore::ping() {

@@ -97,6 +97,8 @@ class EmbeddedStore final : public Store {
     Task<Done> mail_dropped(int64_t id) override;
 
     Task<Result<ValidationState>> load_validation_state() override;
+    Task<Result<std::string>> load_signing_keys() override;
+    Task<Done> replace_signing_keys(std::string expected, std::string sealed) override;
     Task<Done> ping() override;
 
     // Answers what is queued, syncs, stops the writer and releases the directory lock.
@@ -161,6 +163,7 @@ class EmbeddedStore final : public Store {
     void finish_batch();
     void maybe_compact();
     void publish_stats();
+    bool read_signing_keys_once();  // writer only: false (logged) when the file is unreadable
     static void complete(Op* op);
 
     EmbeddedStoreOptions options_;
@@ -172,6 +175,8 @@ class EmbeddedStore final : public Store {
     std::atomic<bool> accepting_{true};
     std::vector<Op*> deferred_;        // writer only: answered after the batch's sync
     uint64_t next_compact_check_ = 0;  // writer only: journal size before which not to retry
+    std::optional<std::string> signing_keys_;  // writer only: DIR/signing_keys' text, once read
+    bool signing_keys_read_ = false;           // writer only: signing_keys_ holds the file
     std::thread writer_;
     bool closed_ = false;
 

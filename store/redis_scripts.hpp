@@ -22,6 +22,7 @@
 //                              members zero-padded ids so equal times keep id order; a mail
 //                              handed to one instance's sender is leased, see due_mail;
 //                              {authd}:mail_lease: mail id -> the instance holding it)
+//   {authd}:signing_keys       the sealed JWT signing-key ring (auth/key_ring.hpp)
 //   {authd}:changes            pub/sub channel: "<origin> r <expires_at> <sid>",
 //                              "<origin> v <user_id> <version>", "<origin> d <user_id>"
 //
@@ -42,6 +43,7 @@ namespace authd::store {
 
 inline constexpr std::string_view redis_key_prefix = "{authd}:";
 inline constexpr std::string_view redis_epoch_key = "{authd}:epoch";
+inline constexpr std::string_view redis_signing_keys_key = "{authd}:signing_keys";
 inline constexpr std::string_view redis_changes_channel = "{authd}:changes";
 
 enum class RedisScript : uint8_t {

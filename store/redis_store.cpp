@@ -518,6 +518,33 @@ Task<Done> RedisStore::ping() {
     co_return Done{};
 }
 
+// ---- signing keys ----------------------------------------------------------------------------
+
+namespace {
+Result<std::string> decode_keys(const redisReply* r) {
+    if (r->type == REDIS_REPLY_NIL) return Answer::not_found;
+    return std::string(reply_view(r));
+}
+constexpr std::string_view replace_keys_lua =
+    "local c = redis.call('GET', KEYS[1]) or '' "
+    "if c ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) return 1";
+}  // namespace
+
+Task<Result<std::string>> RedisStore::load_signing_keys() {
+    RedisArgs a;
+    a.add("GET").add(redis_signing_keys_key);
+    co_return co_await command<std::string>(std::move(a), decode_keys);
+}
+
+Task<Done> RedisStore::replace_signing_keys(std::string expected, std::string sealed) {
+    RedisArgs a;
+    a.add("EVAL").add(replace_keys_lua).add("1").add(redis_signing_keys_key);
+    a.add(expected).add(sealed);
+    Result<int64_t> done = co_await command<int64_t>(std::move(a), decode_int);
+    if (!done) co_return done.answer();
+    co_return *done == 1 ? Done{} : Done{Answer::refused};
+}
+
 }  // namespace authd::store
 
 namespace authd::store {

@@ -107,6 +107,8 @@ class RedisStore final : public Store {
 
     Task<Result<ValidationState>> load_validation_state() override;
     // ok when Redis answers and still holds this store's data (its epoch).
+    Task<Result<std::string>> load_signing_keys() override;
+    Task<Done> replace_signing_keys(std::string expected, std::string sealed) override;
     Task<Done> ping() override;
 
     // authd_store_redis_*: subscription, lost data, connects, timeouts, failed calls.

@@ -107,6 +107,13 @@ class Store {
     virtual Task<Result<ValidationState>> load_validation_state() = 0;
 
     // Health: ok when the store answers and can write (GET /readyz).
+    // The sealed signing-key ring (auth/key_ring.hpp), an opaque blob here. not_found: there
+    // is none yet; unavailable: the store did not answer.
+    virtual Task<Result<std::string>> load_signing_keys() = 0;
+    // Compare-and-set: replaces the ring only while it still is `expected` ("" for none), so
+    // two instances rotating at once never lose a key. refused: it changed meanwhile.
+    virtual Task<Done> replace_signing_keys(std::string expected, std::string sealed) = 0;
+
     virtual Task<Done> ping() = 0;
 
     // Prometheus text lines about the store (any thread).

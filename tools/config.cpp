@@ -128,6 +128,26 @@ const std::map<std::string, Setter>& settings() {
              c.secret_key = v;
              return std::nullopt;
          }},
+        {"AUTHD_SECRET_KEY_FALLBACKS",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             c.secret_key_fallbacks = split_origins(v);  // comma-separated, spaces trimmed
+             for (const std::string& k : c.secret_key_fallbacks) {
+                 if (k.size() < 32)
+                     return std::string(
+                         "each AUTHD_SECRET_KEY_FALLBACKS key must be at least 32 "
+                         "characters long");
+             }
+             return std::nullopt;
+         }},
+        {"AUTHD_JWT_ALG",
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v != "HS256" && v != "EdDSA")
+                 return "AUTHD_JWT_ALG must be HS256 or EdDSA, got '" + v + "'";
+             c.jwt_alg = v;
+             return std::nullopt;
+         }},
+        {"AUTHD_JWT_PRIVATE_KEY_FILE", string_setting(&Config::jwt_private_key_file)},
+        {"AUTHD_ISSUER", string_setting(&Config::issuer)},
         {"AUTHD_ACCESS_TTL", int_setting("AUTHD_ACCESS_TTL", &Config::access_ttl, 1, 86400 * 30)},
         {"AUTHD_REFRESH_TTL",
          int_setting("AUTHD_REFRESH_TTL", &Config::refresh_ttl, 1, 86400 * 365)},
@@ -250,6 +270,7 @@ std::string usage() {
         "usage: authd [serve] [--flag value ...]\n"
         "       authd createsuperuser --username U --email E\n"
         "       authd import-django FILE [--dry-run] [--staff-as-agent]\n"
+        "       authd keys rotate   (a stopped embedded store, or Redis)\n"
         "Every setting is an environment variable and a flag (AUTHD_ACCESS_TTL is --access-ttl):\n";
     for (const auto& [name, _] : settings()) u += "  " + name + "\n";
     return u;
@@ -268,8 +289,14 @@ std::optional<std::string> load_config(int argc, char** argv, char** envp, Confi
     if (i < argc && argv[i][0] != '-') {
         out.command = argv[i++];
         if (out.command != "serve" && out.command != "createsuperuser" &&
-            out.command != "import-django") {
+            out.command != "import-django" && out.command != "keys") {
             return "unknown command '" + out.command + "'\n" + usage();
+        }
+        if (out.command == "keys") {
+            if (i >= argc || std::string_view(argv[i]) != "rotate")
+                return "usage: authd keys rotate";
+            out.command = "keys rotate";
+            ++i;
         }
     }
     for (; i < argc; ++i) {
@@ -307,6 +334,7 @@ std::optional<std::string> load_config(int argc, char** argv, char** envp, Confi
     if (out.public_url.empty()) {
         out.public_url = "http://" + out.listen_host + ":" + std::to_string(out.listen_port);
     }
+    if (out.issuer.empty()) out.issuer = out.public_url;
     return std::nullopt;
 }
 

@@ -15,6 +15,10 @@ struct Config {
     unsigned threads = 0;  // 0: number of cores
     std::string store = "file:./authd-data";
     std::string secret_key;  // empty: generated and kept in the embedded store's directory
+    std::vector<std::string> secret_key_fallbacks;  // old secrets: verify only
+    std::string jwt_alg = "HS256";                  // or EdDSA
+    std::string jwt_private_key_file;               // PEM Ed25519; empty: the stored ring
+    std::string issuer;                             // default: public_url
     int64_t access_ttl = 300;
     int64_t refresh_ttl = 86400;
     int64_t link_ttl = 259200;

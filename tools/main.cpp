@@ -30,5 +30,6 @@ int main(int argc, char** argv, char** envp) {
                           {{"backend", authd::core::backend_name(io.backend)}, {"why", io.why}});
     if (config.command == "createsuperuser") return authd::tools::run_createsuperuser(config);
     if (config.command == "import-django") return authd::tools::run_import_django(config);
+    if (config.command == "keys rotate") return authd::tools::run_keys_rotate(config);
     return authd::tools::run_server(config);
 }

@@ -14,6 +14,7 @@
 #include "auth/routes.hpp"
 #include "auth/services.hpp"
 #include "auth/validation_listener.hpp"
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/loop_group.hpp"
 #include "core/run_blocking.hpp"
@@ -46,6 +47,7 @@ auth::AuthSettings auth_settings(const Config& c) {
     s.refresh_ttl = c.refresh_ttl;
     s.link_ttl = c.link_ttl;
     s.public_url = c.public_url;
+    s.issuer = c.issuer;
     s.require_approval = c.require_approval;
     s.login_max_failures = static_cast<uint32_t>(c.login_max_failures);
     s.list_max = static_cast<size_t>(c.list_max);
@@ -101,6 +103,29 @@ void drain_and_stop(core::LoopGroup& loops, std::vector<std::unique_ptr<http::Lo
     }
 }
 
+// The stored ring (created on first start with EdDSA) as the loops' first KeySet, and the
+// sealed text the key watch compares against. nullopt: logged, do not start.
+std::optional<std::pair<std::string, std::shared_ptr<const auth::KeySet>>> load_keys(
+    store::Store& store, const auth::KeySettings& settings) {
+    const int64_t now = core::wall_seconds();
+    const bool create = settings.set.alg == auth::SigningAlg::eddsa;
+    std::string error;
+    auto ring = core::run_blocking(auth::load_key_ring(store, settings, create, now), error);
+    if (ring && ring->status != auth::KeysStatus::ok) error = ring->error;
+    if (!ring || ring->status != auth::KeysStatus::ok) {
+        core::log_error("startup", "cannot load the signing keys: " + error);
+        return std::nullopt;
+    }
+    auto keys = auth::make_key_set(settings, ring->ring, now);
+    if (!keys->valid()) {
+        core::log_error("startup", "the stored signing keys have no active key");
+        return std::nullopt;
+    }
+    core::log_info("startup", "token signing",
+                   {{"alg", create ? "EdDSA" : "HS256"}, {"kid", std::string(keys->active_kid())}});
+    return std::make_pair(std::move(ring->sealed), std::move(keys));
+}
+
 }  // namespace
 
 int run_server(const Config& config) {
@@ -127,6 +152,10 @@ int run_server(const Config& config) {
     auth::HashParams hash_params{static_cast<unsigned long long>(config.argon2_ops),
                                  static_cast<size_t>(config.argon2_memory_kib) * 1024};
     auth::Services services(auth_settings(config), *key, hash_params);
+    services.keys = key_settings(config, *key);
+    for (const std::string& old : config.secret_key_fallbacks) services.links.add_fallback_key(old);
+    auto keys = load_keys(*store, services.keys);
+    if (!keys) return 1;
     for (const std::string* spec : {&config.service_clients, &config.service_clients_file_text}) {
         if (auto e = services.service_clients.add_spec(*spec)) {  // checked by load_config too
             core::log_error("startup", *e);
@@ -202,6 +231,7 @@ int run_server(const Config& config) {
         ctx->services = &services;
         ctx->loop_index = static_cast<int>(i);
         ctx->cache.load(state);
+        ctx->keys = keys->second;
         services.contexts.push_back(std::move(ctx));
     }
     // Each loop builds its server on its own thread: the ring belongs to that thread.
@@ -220,6 +250,9 @@ int run_server(const Config& config) {
     auth::LoopValidationListener change_listener(services);
     store->set_change_listener(&change_listener);
     auth::start_background_work(services, loops.loop(0), config.smtp_url, config.email_from);
+    loops.loop(0).post([&services, &loops, sealed = std::move(keys->first)]() mutable {
+        auth::start_key_watch(services, loops.loop(0), std::move(sealed));
+    });
     core::log_info("startup", "authd serving",
                    {{"listen", config.listen_host + ":" + std::to_string(config.listen_port)},
                     {"threads", std::to_string(threads)},

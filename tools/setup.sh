@@ -7,8 +7,10 @@ mode=${1:-build}
 build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev libseccomp-dev libsimdjson-dev libssl-dev
             libsodium-dev libhiredis-dev node-llhttp libgtest-dev libgmock-dev libbenchmark-dev
             libcurl4-openssl-dev zlib1g-dev libicu-dev libargon2-dev libcrypt-dev)
+# python3-jwt, python3-cryptography and nodejs (+ jose from npm, below): independent verifiers
+# of the EdDSA tokens and the JWKS (tests/integration/test_signing_keys.cpp).
 test_pkgs=(redis-server python3-aiosmtpd curl nginx-light clang-format universal-ctags
-           python3-django python3-bcrypt python3-argon2 python3-jwt)
+           python3-django python3-bcrypt python3-argon2 python3-jwt python3-cryptography nodejs)
 bench_pkgs=(wrk clang libclang-rt-14-dev)  # clang + libFuzzer: bench/fuzz.sh
 
 case "$mode" in
@@ -30,6 +32,18 @@ if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>
     exit 1
 fi
 
+# Debian 12 ships npm apart from nodejs; a nodejs from elsewhere (NodeSource) brings its own.
+if [ "$mode" != build ] && ! command -v npm >/dev/null 2>&1; then wanted+=(npm); fi
+
+# jose (npm) into the build tree, pinned: the tests verify tokens with it. Idempotent.
+root=$(cd "$(dirname "$0")/.." && pwd)
+install_jose() {
+    [ "$mode" = build ] && return 0
+    [ -f "$root/build/npm/node_modules/jose/package.json" ] && return 0
+    echo "setup.sh: npm install jose@5.9.6 into $root/build/npm"
+    npm install --prefix "$root/build/npm" --no-audit --no-fund --silent jose@5.9.6
+}
+
 missing=()
 for pkg in "${wanted[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
@@ -38,6 +52,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "setup.sh: all ${#wanted[@]} packages for '$mode' are installed"
+    install_jose
     exit 0
 fi
 as_root=()
@@ -72,3 +87,4 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 echo "setup.sh: installed ${missing[*]}"
+install_jose

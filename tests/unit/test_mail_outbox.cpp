@@ -124,6 +124,12 @@ class FakeStore : public store::Store {
     Task<Result<store::ValidationState>> load_validation_state() override {
         co_return store::ValidationState{};
     }
+    Task<store::Result<std::string>> load_signing_keys() override {
+        co_return store::Answer::not_found;
+    }
+    Task<store::Done> replace_signing_keys(std::string, std::string) override {
+        co_return store::Answer::refused;
+    }
     Task<Done> ping() override { co_return Done{}; }
     void close() override {}
 
