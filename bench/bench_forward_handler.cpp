@@ -29,6 +29,10 @@ struct HandlerBench {
         store::ValidationState st;
         st.token_versions.emplace_back(4242, 3);
         ctx.cache.load(st);
+        auth::KeySetConfig config;  // HS256 under the same secret, as the server's default
+        config.secret = std::string(key);
+        ctx.keys = std::make_shared<const auth::KeySet>(config, std::vector<auth::Ed25519Key>{},
+                                                        1, 1700000000);
         auth::Claims c;
         c.iat = 1700000000;
         c.exp = 4000000000;
@@ -38,7 +42,7 @@ struct HandlerBench {
         c.role = "CLIENT";
         c.sid = auth::new_token_id();
         c.tv = 3;
-        std::string token = services.jwt.encode(c);
+        std::string token = ctx.keys->sign(c);
         std::string body = "{\"token\": \"" + token + "\"}";
         std::string bytes =
             forward ? "GET /auth/forward HTTP/1.1\r\nHost: authd\r\nX-Original-URI: /orders/17\r\n"

@@ -87,8 +87,9 @@ TEST_F(NginxForward, PostBodyPassesThrough) {
 
 int64_t accepted_connections(int port) {
     HttpResponse m = request(port, "GET", "/metrics");
-    size_t at = m.body.find("\nauthd_connections_accepted_total ");
-    return at == std::string::npos ? -1 : std::stoll(m.body.substr(at + 35));
+    const std::string_view needle = "\nauthd_connections_accepted_total ";
+    size_t at = m.body.find(needle);
+    return at == std::string::npos ? -1 : std::stoll(m.body.substr(at + needle.size()));
 }
 
 // nginx keeps its keep-alive connection to authd only when the answer has no body.
