@@ -1,8 +1,8 @@
 // Route table: every path of API.md §4 and §5, and the proxy / OAuth service endpoints.
 #include "auth/routes.hpp"
 
-#include "auth/handlers_keys.hpp"
 #include "auth/forward_auth.hpp"
+#include "auth/handlers_keys.hpp"
 #include "auth/handlers_oauth.hpp"
 #include "auth/handlers_v1.hpp"
 #include "auth/handlers_v2.hpp"

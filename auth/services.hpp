@@ -44,7 +44,7 @@ struct AuthSettings {
     uint32_t ip_max_failures = 100;
     uint32_t reset_mails_per_hour = 5;  // password-reset mails per account per hour
     int64_t ip_failure_window = 60;
-    size_t list_max = 10000;  // AUTHD_LIST_MAX: most list items without an explicit limit
+    size_t list_max = 10000;     // AUTHD_LIST_MAX: most list items without an explicit limit
     std::string forward_cookie;  // AUTHD_FORWARD_COOKIE: /auth/forward also reads this cookie
     // Peers allowed to name the client (AUTHD_TRUSTED_PROXIES), and the header they write.
     TrustedProxies trusted_proxies;

@@ -31,8 +31,8 @@ struct HandlerBench {
         ctx.cache.load(st);
         auth::KeySetConfig config;  // HS256 under the same secret, as the server's default
         config.secret = std::string(key);
-        ctx.keys = std::make_shared<const auth::KeySet>(config, std::vector<auth::Ed25519Key>{},
-                                                        1, 1700000000);
+        ctx.keys = std::make_shared<const auth::KeySet>(config, std::vector<auth::Ed25519Key>{}, 1,
+                                                        1700000000);
         auth::Claims c;
         c.iat = 1700000000;
         c.exp = 4000000000;

@@ -234,12 +234,14 @@ const std::map<std::string, Setter>& settings() {
         {"AUTHD_ARGON2_MEMORY_KIB",
          int_setting("AUTHD_ARGON2_MEMORY_KIB", &Config::argon2_memory_kib, 8, 4 * 1024 * 1024)},
         {"AUTHD_IO",
-         [](Config& c, const std::string& v) -> std::optional<std::string> {
-             if (v != "auto" && v != "io_uring" && v != "epoll")
-                 return "AUTHD_IO must be auto, io_uring or epoll, got '" + v + "'";
-             c.io = v;
-             return std::nullopt;
-         }},
+         [](Config& c, const std::string& v)
+             -> std::
+                 optional<std::string> {
+                     if (v != "auto" && v != "io_uring" && v != "epoll")
+                         return "AUTHD_IO must be auto, io_uring or epoll, got '" + v + "'";
+                     c.io = v;
+                     return std::nullopt;
+                 }},
         {"AUTHD_LOG_LEVEL",
          [](Config& c, const std::string& v)
              -> std::

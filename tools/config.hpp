@@ -46,7 +46,7 @@ struct Config {
     std::string log_level = "info";
     std::string legacy_simplejwt_key;  // empty: SimpleJWT tokens from Django are refused
     int64_t list_max = 10000;          // most items a list answers without a limit
-    std::string io = "auto";  // auto | io_uring | epoll: the loops' kernel interface
+    std::string io = "auto";           // auto | io_uring | epoll: the loops' kernel interface
     // createsuperuser
     std::string cli_username, cli_email;
     // import-django FILE [--dry-run] [--staff-as-agent]
