@@ -56,7 +56,9 @@ build_and_test release build -DCMAKE_BUILD_TYPE=Release
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-build_and_test asan build-asan -DAUTHD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The second I/O backend's repeat of the suites runs in the Release tree only (CI time); the
+# sanitizer tree still runs the backend-neutral loop tests on both backends (LoopIo, TinyRing).
+build_and_test asan build-asan -DAUTHD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTHD_TEST_EPOLL=OFF
 
 summary=$(IFS=';'; echo "${results[*]}")
 summary=${summary//;/, }
