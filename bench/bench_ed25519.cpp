@@ -8,6 +8,7 @@
 #include "auth/jwt.hpp"
 #include "auth/key_ring.hpp"
 #include "auth/token_keys.hpp"
+#include "bench/bench_claims.hpp"
 
 namespace {
 
@@ -51,15 +52,7 @@ void BM_HmacSha256(benchmark::State& state) {
 BENCHMARK(BM_HmacSha256);
 
 auth::Claims claims() {
-    auth::Claims c;
-    c.exp = 4000000000;
-    c.iat = 1700000000;
-    c.jti = auth::new_token_id();
-    c.user_id = 4242;
-    c.username = "john_doe";
-    c.role = "CLIENT";
-    c.sid = auth::new_token_id();
-    c.tv = 3;
+    auth::Claims c = authd::bench::sample_claims();
     c.iss = "http://127.0.0.1:8000";
     return c;
 }

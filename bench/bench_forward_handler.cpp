@@ -9,6 +9,7 @@
 #include "auth/forward_auth.hpp"
 #include "auth/handlers_v1.hpp"
 #include "auth/services.hpp"
+#include "bench/bench_claims.hpp"
 #include "http/request.hpp"
 #include "http/request_parser.hpp"
 
@@ -33,15 +34,7 @@ struct HandlerBench {
         config.secret = std::string(key);
         ctx.keys = std::make_shared<const auth::KeySet>(config, std::vector<auth::Ed25519Key>{}, 1,
                                                         1700000000);
-        auth::Claims c;
-        c.iat = 1700000000;
-        c.exp = 4000000000;
-        c.jti = auth::new_token_id();
-        c.user_id = 4242;
-        c.username = "john_doe";
-        c.role = "CLIENT";
-        c.sid = auth::new_token_id();
-        c.tv = 3;
+        auth::Claims c = bench::sample_claims();
         std::string token = ctx.keys->sign(c);
         std::string body = "{\"token\": \"" + token + "\"}";
         std::string bytes =

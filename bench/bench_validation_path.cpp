@@ -10,6 +10,7 @@
 #include "auth/services.hpp"
 #include "auth/token_service.hpp"
 #include "auth/validation_cache.hpp"
+#include "bench/bench_claims.hpp"
 
 namespace {
 
@@ -17,19 +18,7 @@ using namespace authd;
 
 constexpr std::string_view key = "bench-secret-key-0123456789abcdef0123456789";
 
-auth::Claims sample_claims() {
-    auth::Claims c;
-    c.token_type = auth::TokenType::access;
-    c.iat = 1700000000;
-    c.exp = 4000000000;
-    c.jti = auth::new_token_id();
-    c.user_id = 4242;
-    c.username = "john_doe";
-    c.role = "CLIENT";
-    c.sid = auth::new_token_id();
-    c.tv = 3;
-    return c;
-}
+using authd::bench::sample_claims;
 
 store::ValidationState big_state() {
     store::ValidationState st;
