@@ -25,6 +25,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "tests/free_port.hpp"
+#include "tests/unit/exchange_driver.hpp"
 
 namespace authd::http {
 namespace {
@@ -197,52 +198,7 @@ class Client {
     bool connected_ = false;
 };
 
-struct Parsed {
-    int status = 0;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
-    std::string header(std::string_view name) const {
-        for (const auto& [k, v] : headers) {
-            if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0)
-                return v;
-        }
-        return "<absent>";
-    }
-};
-
-// Splits concatenated responses; `head_request[i]` says the i-th answer has no body.
-std::vector<Parsed> parse_responses(std::string_view data,
-                                    const std::vector<bool>& head_request = {}) {
-    std::vector<Parsed> out;
-    while (!data.empty()) {
-        size_t end = data.find("\r\n\r\n");
-        if (end == std::string_view::npos) break;
-        std::string_view head = data.substr(0, end);
-        data.remove_prefix(end + 4);
-        Parsed p;
-        size_t line_end = head.find("\r\n");
-        std::string_view status_line = head.substr(0, line_end);
-        p.status = std::stoi(std::string(status_line.substr(9, 3)));
-        head = line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
-        while (!head.empty()) {
-            size_t e = head.find("\r\n");
-            std::string_view line = head.substr(0, e);
-            size_t colon = line.find(':');
-            p.headers.emplace_back(std::string(line.substr(0, colon)),
-                                   std::string(line.substr(colon + 2)));
-            head = e == std::string_view::npos ? std::string_view{} : head.substr(e + 2);
-        }
-        bool no_body = p.status < 200 || p.status == 204 ||
-                       (out.size() < head_request.size() && head_request[out.size()]);
-        if (!no_body && p.header("Content-Length") != "<absent>") {
-            size_t n = std::stoul(p.header("Content-Length"));
-            p.body = std::string(data.substr(0, n));
-            data.remove_prefix(std::min(n, data.size()));
-        }
-        out.push_back(std::move(p));
-    }
-    return out;
-}
+using testing_exchange::split_answers;  // one parser of response streams for both test files
 
 // --- tests ---
 
@@ -263,7 +219,7 @@ TEST(HttpBytes, PipelinedMixAnswersInOrderWithStandardHeaders) {
         "GET /slow/0/ HTTP/1.1\r\nHost: h\r\n\r\n"       // async, completes synchronously
         "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
     c.finish_sending();
-    auto rs = parse_responses(c.read_to_end(), {false, false, false, true});
+    auto rs = split_answers(c.read_to_end(), {false, false, false, true});
     ASSERT_EQ(rs.size(), 10u);
     EXPECT_EQ(rs[0].status, 200);
     EXPECT_EQ(rs[0].body, R"({"detail":"slept 30"})");
@@ -307,7 +263,7 @@ TEST(HttpBytes, HalfCloseDuringAnAsyncHandlerStillAnswersWhatWasSent) {
             "GET /items/2/ HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
             "GET /items/3/ HTTP/1.1\r\nHost: h\r\n\r\n");
         c.finish_sending();
-        auto rs = parse_responses(c.read_to_end());
+        auto rs = split_answers(c.read_to_end());
         ASSERT_EQ(rs.size(), 4u);
         EXPECT_EQ(rs[0].body, R"({"detail":"slept 20"})");
         EXPECT_EQ(rs[1].body, R"({"id":1,"q":""})");
@@ -320,7 +276,7 @@ TEST(HttpBytes, HalfCloseDuringAnAsyncHandlerStillAnswersWhatWasSent) {
         Client c(s.port());
         c.send_all("GET /slow/10/ HTTP/1.1\r\nHost: h\r\n\r\nGET /items/9/ HTTP/1.1\r\nHo");
         c.finish_sending();
-        auto rs = parse_responses(c.read_to_end());
+        auto rs = split_answers(c.read_to_end());
         ASSERT_EQ(rs.size(), 1u);
         EXPECT_EQ(rs[0].body, R"({"detail":"slept 10"})");
     }
@@ -331,11 +287,11 @@ TEST(HttpBytes, Http10KeepAliveIsEchoedAndPlain10Closes) {
     ASSERT_TRUE(s.ok()) << s.error();
     Client c(s.port());
     c.send_all("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-    auto first = parse_responses(c.read_until(R"({"status":"ok"})"));
+    auto first = split_answers(c.read_until(R"({"status":"ok"})"));
     ASSERT_EQ(first.size(), 1u);
     EXPECT_EQ(first[0].header("Connection"), "keep-alive");
     c.send_all("GET /healthz HTTP/1.0\r\n\r\n");  // no keep-alive: answered, then closed
-    auto second = parse_responses(c.read_to_end());
+    auto second = split_answers(c.read_to_end());
     ASSERT_EQ(second.size(), 1u);
     EXPECT_EQ(second[0].header("Connection"), "close");
 }
@@ -350,7 +306,7 @@ TEST(HttpBytes, ExpectContinueGetsInterimResponse) {
     EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
     c.send_all("abcd");
     c.finish_sending();
-    auto rs = parse_responses(c.read_to_end());
+    auto rs = split_answers(c.read_to_end());
     ASSERT_EQ(rs.size(), 1u);
     EXPECT_EQ(rs[0].body, "len=4 body=abcd");
 }
@@ -375,7 +331,7 @@ TEST(HttpBytes, ErrorAnswersCloseTheConnection) {
         Client c(s.port());
         c.send_all("GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n" + cs.bytes +
                    "GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n");
-        auto rs = parse_responses(c.read_to_end());  // the server closes after the error
+        auto rs = split_answers(c.read_to_end());  // the server closes after the error
         ASSERT_EQ(rs.size(), 2u) << cs.status;
         EXPECT_EQ(rs[0].status, 200);
         EXPECT_EQ(rs[1].status, cs.status);
@@ -402,7 +358,7 @@ TEST(HttpBytes, TinyRecvBuffersReassembleLargeBodies) {
     Client c(s.port());
     c.send_all(all);
     c.finish_sending();
-    auto rs = parse_responses(c.read_to_end());
+    auto rs = split_answers(c.read_to_end());
     ASSERT_EQ(rs.size(), 20u);
     for (const auto& r : rs) EXPECT_EQ(r.body, "len=3000 body=" + body.substr(0, 32));
 }
@@ -419,7 +375,7 @@ TEST(HttpBytes, ManyClientsAtOnce) {
                 c.send_all(
                     "GET /slow/1/ HTTP/1.1\r\nHost: h\r\n\r\nGET /items/5/ HTTP/1.1\r\nHost: h\r\n"
                     "Connection: close\r\n\r\n");
-                auto rs = parse_responses(c.read_to_end());
+                auto rs = split_answers(c.read_to_end());
                 if (rs.size() == 2 && rs[0].status == 200 && rs[1].body == R"({"id":5,"q":""})")
                     good.fetch_add(1);
             }
