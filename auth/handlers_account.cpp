@@ -173,7 +173,7 @@ core::Task<Response> handle_password_change(http::Request& req) {
     }
     co_await spread_token_version(s, updated->id, updated->token_version);
     core::log_info("auth", "password changed", {{"user_id", std::to_string(updated->id)}});
-    std::optional<TokenPair> pair = co_await issue_tokens(s, *updated);
+    store::Result<TokenPair> pair = co_await issue_tokens(s, *updated);
     if (!pair) co_return service_unavailable("The user store is unavailable, try again later.");
     co_return password_changed(*pair);
 }

@@ -100,7 +100,7 @@ core::Task<Response> login(http::Request& req, std::string_view access_key) {
     if (updated.unavailable())
         co_return service_unavailable("The user store is unavailable, try again later.");
     if (!updated) co_return login_gone();  // deleted meanwhile
-    std::optional<TokenPair> pair = co_await issue_tokens(s, *updated);
+    store::Result<TokenPair> pair = co_await issue_tokens(s, *updated);
     if (!pair) co_return service_unavailable("The user store is unavailable, try again later.");
     co_return token_pair_response(*pair, access_key);
 }

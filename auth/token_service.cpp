@@ -67,14 +67,14 @@ Claims claims_for(const Services& s, const store::User& user, TokenType type, st
 
 }  // namespace
 
-Task<std::optional<TokenPair>> issue_tokens(Services& s, const store::User& user, std::string sid,
+Task<store::Result<TokenPair>> issue_tokens(Services& s, const store::User& user, std::string sid,
                                             int64_t min_expires_at) {
     int64_t now = core::wall_seconds();
     if (sid.empty()) sid = new_token_id();
     Claims refresh = claims_for(s, user, TokenType::refresh, sid, now, s.settings.refresh_ttl);
     store::Session session{sid, user.id, refresh.jti, std::max(refresh.exp, min_expires_at), false};
     store::Done created = co_await s.store->create_session(std::move(session));
-    if (!created) co_return std::nullopt;
+    if (!created) co_return created.answer();
     // Make sure every loop knows this user's version (a new user is absent until told).
     co_await spread_token_version(s, user.id, user.token_version);
     Claims access = claims_for(s, user, TokenType::access, sid, now, s.settings.access_ttl);

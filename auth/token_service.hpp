@@ -32,10 +32,10 @@ TokenCheck check_token(LoopContext& ctx, std::string_view token, TokenType expec
                        ClaimsView& out);
 std::string_view token_check_message(TokenCheck c);
 
-// Creates a login session for `user` and signs its first pair. nullopt: store failure, or
-// the session id exists already (a given `sid`: a legacy refresh exchange, whose session
-// lasts at least until `min_expires_at`).
-Task<std::optional<TokenPair>> issue_tokens(Services& s, const store::User& user,
+// Creates a login session for `user` and signs its first pair. unavailable: the store failed;
+// refused: the session id exists already (a given `sid`: a legacy refresh exchange, whose
+// session lasts at least until `min_expires_at`).
+Task<store::Result<TokenPair>> issue_tokens(Services& s, const store::User& user,
                                             std::string sid = {}, int64_t min_expires_at = 0);
 
 enum class RefreshStatus : uint8_t { ok, invalid, store_unavailable };

@@ -18,6 +18,8 @@ class LoopValidationListener final : public store::ChangeListener {
     void on_session_revoked(const std::string& sid, int64_t expires_at) override;
     void on_token_version(int64_t user_id, uint32_t version) override;
     void on_user_removed(int64_t user_id) override;
+    // Known to the legacy-token directory first, then version 0 on every loop.
+    void on_imported_user(int64_t user_id, store::Role role, const std::string& username) override;
     void on_resync(const store::ValidationState& state) override;
 
   private:

@@ -48,6 +48,7 @@ Result<CreateReply> decode_create(const redisReply* r) {
     c.id = reply_int_or(reply_element(r, 0), 0);
     c.username_taken = reply_int_or(reply_element(r, 1), 0) == 1;
     c.email_taken = reply_int_or(reply_element(r, 2), 0) == 1;
+    c.id_taken = reply_int_or(reply_element(r, 4), 0) == 1;
     return c;
 }
 

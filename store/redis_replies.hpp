@@ -16,6 +16,7 @@ namespace authd::store {
 struct CreateReply {
     int64_t id = 0;
     bool username_taken = false, email_taken = false;
+    bool id_taken = false;  // a reserved id another writer (an import) used meanwhile
 };
 
 struct FailureWindow {

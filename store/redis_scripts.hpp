@@ -24,7 +24,8 @@
 //                              {authd}:mail_lease: mail id -> the instance holding it)
 //   {authd}:signing_keys       the sealed JWT signing-key ring (auth/key_ring.hpp)
 //   {authd}:changes            pub/sub channel: "<origin> r <expires_at> <sid>",
-//                              "<origin> v <user_id> <version>", "<origin> d <user_id>"
+//                              "<origin> v <user_id> <version>", "<origin> d <user_id>",
+//                              "<origin> i <user_id> <role> <username>" (imported, version 0)
 //
 // Search blobs: users are grouped 1024 ids per blob; each blob is the concatenation, in id
 // order, of records "\n" folded(username) \0 folded(email) \0 folded(first) \0 folded(last)
@@ -150,19 +151,17 @@ local function revoke(sid, expires_at)
 end
 )lua";
 
-// ARGV 4 username_key, 5 email_key -> {id, 0, 0} or {0, username_taken, email_taken}.
-// Reserves an id before the mail is composed (its link needs the id).
+// ARGV 4 count -> the last of `count` ids reserved for this instance's signups (RedisIdPool):
+// a signup with a mail knows its id before its one create_user call.
 inline constexpr std::string_view redis_reserve_user = R"lua(
 if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
-local ut = redis.call('HEXISTS', P .. 'username', ARGV[4])
-local et = redis.call('HEXISTS', P .. 'email', ARGV[5])
-if ut == 1 or et == 1 then return {0, ut, et} end
-return {redis.call('INCR', P .. 'next_user_id'), 0, 0}
+return redis.call('INCRBY', P .. 'next_user_id', tonumber(ARGV[4]))
 )lua";
 
 // ARGV 4 reserved id or '', 5 username_key, 6 email_key, 7 search text, 8 role, 9 active,
 // 10 token version, 11 has mail, 12-16 mail to/subject/text/html/next_attempt_us,
-// 17.. user field/value pairs -> {id, 0, 0, mail_id} or {0, username_taken, email_taken, 0}.
+// 17.. user field/value pairs -> {id, 0, 0, mail_id}, {0, username_taken, email_taken, 0}, or
+// {0, 0, 0, 0, 1} when the reserved id is taken (an import wrote it meanwhile).
 inline constexpr std::string_view redis_create_user = R"lua(
 if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
 local ut = redis.call('HEXISTS', P .. 'username', ARGV[5])
@@ -170,6 +169,7 @@ local et = redis.call('HEXISTS', P .. 'email', ARGV[6])
 if ut == 1 or et == 1 then return {0, ut, et, 0} end
 local id
 if ARGV[4] == '' then id = redis.call('INCR', P .. 'next_user_id') else id = tonumber(ARGV[4]) end
+if ARGV[4] ~= '' and redis.call('EXISTS', P .. 'user:' .. id) == 1 then return {0, 0, 0, 0, 1} end
 local key = P .. 'user:' .. id
 redis.call('HSET', key, 'id', id, 'created_at_us', ARGV[2], 'updated_at_us', ARGV[2],
            'username_key', ARGV[5], 'email_key', ARGV[6], unpack(ARGV, 17))

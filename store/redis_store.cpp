@@ -192,61 +192,6 @@ Task<Result<T>> RedisStore::script(RedisScript s, RedisArgs args,
 
 // ---- users -------------------------------------------------------------------------------------
 
-Task<Result<CreateUserResult>> RedisStore::create_user(User user, MailComposer mail) {
-    const int64_t now = now_us();
-    std::string username_key = fold_case(user.username);
-    std::string email_key = fold_case(user.email);
-    std::optional<OutboxMail> composed;
-    std::string reserved;
-    if (mail) {
-        // The mail's link needs the id: reserve one (checking the names first, so that a taken
-        // name composes nothing), compose, then create under that id. A race lost in between
-        // leaves a gap in the ids, as a database sequence would.
-        RedisArgs r = script_args(RedisScript::reserve_user, now);
-        r.add(username_key).add(email_key);
-        Result<CreateReply> res =
-            co_await script<CreateReply>(RedisScript::reserve_user, std::move(r), decode_create);
-        if (!res) co_return Answer::unavailable;
-        if (res->id <= 0) {
-            CreateUserResult taken;
-            taken.username_taken = res->username_taken;
-            taken.email_taken = res->email_taken;
-            co_return Result<CreateUserResult>(Answer::refused, taken);
-        }
-        user.id = res->id;
-        user.created_at_us = user.updated_at_us = now;
-        composed = mail(user);
-        reserved = std::to_string(res->id);
-    }
-    RedisArgs a = script_args(RedisScript::create_user, now);
-    a.add(reserved).add(username_key).add(email_key).add(search_text(user));
-    a.add(role_digit(user.role))
-        .add(bool_digit(user.is_active))
-        .add(static_cast<int64_t>(user.token_version));
-    if (composed) {
-        a.add("1")
-            .add(composed->to)
-            .add(composed->subject)
-            .add(composed->text_body)
-            .add(composed->html_body);
-        a.add(composed->next_attempt_us);
-    } else {
-        a.add("0").add("").add("").add("").add("").add("0");
-    }
-    append_user_fields(a, user);
-    Result<CreateReply> c =
-        co_await script<CreateReply>(RedisScript::create_user, std::move(a), decode_create);
-    if (!c) co_return Answer::unavailable;
-    CreateUserResult result;
-    result.username_taken = c->username_taken;
-    result.email_taken = c->email_taken;
-    if (c->id <= 0) co_return Result<CreateUserResult>(Answer::refused, result);
-    user.id = c->id;
-    user.created_at_us = user.updated_at_us = now;
-    result.user = std::move(user);
-    co_return result;
-}
-
 Task<Result<User>> RedisStore::find_user(int64_t id) {
     RedisArgs a;
     a.add("HGETALL").add(key("user:", id));
@@ -548,7 +493,11 @@ Task<Done> RedisStore::replace_signing_keys(std::string expected, std::string se
 }  // namespace authd::store
 
 namespace authd::store {
-// store/redis_import.cpp calls script<> with its own reply type.
+// store/redis_import.cpp and store/redis_create_user.cpp call script<> with their reply types.
 template Task<Result<std::vector<ImportStatus>>> RedisStore::script<std::vector<ImportStatus>>(
     RedisScript, RedisArgs, Result<std::vector<ImportStatus>> (*)(const redisReply*));
+template Task<Result<CreateReply>> RedisStore::script<CreateReply>(
+    RedisScript, RedisArgs, Result<CreateReply> (*)(const redisReply*));
+template Task<Result<int64_t>> RedisStore::script<int64_t>(RedisScript, RedisArgs,
+                                                           Result<int64_t> (*)(const redisReply*));
 }  // namespace authd::store

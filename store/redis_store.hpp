@@ -32,6 +32,7 @@
 
 #include "core/clock.hpp"
 #include "store/redis_endpoint.hpp"
+#include "store/redis_id_pool.hpp"
 #include "store/redis_scripts.hpp"
 #include "store/redis_search_cache.hpp"
 #include "store/store.hpp"
@@ -134,6 +135,11 @@ class RedisStore final : public Store {
 
     int64_t now_us() const { return options_.clock_us(); }
     Task<Result<UserPage>> search_users(UserQuery query);
+    // An id for a signup whose mail needs it before the create: from the pool, refilled with
+    // one reserve call per RedisIdPool::block signups.
+    Task<Result<int64_t>> reserved_id(int64_t now);
+    RedisArgs create_args(const User& user, int64_t now, const std::string& reserved,
+                          const std::optional<OutboxMail>& mail) const;
     RedisArgs script_args(RedisScript script, int64_t now_us) const;
     // One command or script; unavailable when it got no answer or an error reply, else
     // what `decode` made of the reply.
@@ -154,6 +160,7 @@ class RedisStore final : public Store {
     std::array<std::string, static_cast<size_t>(RedisScript::count)> sha_;
     std::array<std::string, static_cast<size_t>(RedisScript::count)> source_;
     RedisSearchCache search_cache_;  // shared by the loops (locks inside)
+    RedisIdPool ids_;                // ids reserved for signups with a mail (create_user)
     std::unique_ptr<RedisSubscriber> subscriber_;
     std::atomic<bool> data_lost_{false};
     std::atomic<int64_t> last_log_us_{0};

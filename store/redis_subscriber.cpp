@@ -51,6 +51,15 @@ std::optional<RedisChange> parse_redis_change(std::string_view s) {
         case 'd':  // d <user_id>
             if (!to_i64(s, c.number)) return std::nullopt;
             return c;
+        case 'i': {  // i <user_id> <role digit> <username>: the username is the rest
+            std::string_view role;
+            if (!next_field(s, number) || !to_i64(number, c.number) || !next_field(s, role) ||
+                role.size() != 1 || role[0] < '0' || role[0] > '2' || s.empty())
+                return std::nullopt;
+            c.role = static_cast<Role>(role[0] - '0');
+            c.sid = std::string(s);
+            return c;
+        }
         default:
             return std::nullopt;
     }
@@ -216,6 +225,9 @@ void RedisSubscriber::deliver(const RedisChange& c) {
             break;
         case 'd':
             listener_->on_user_removed(c.number);
+            break;
+        case 'i':
+            listener_->on_imported_user(c.number, c.role, c.sid);
             break;
         default:
             break;

@@ -22,12 +22,14 @@
 namespace authd::store {
 
 // A change as published by the scripts: "<origin> r <expires_at> <sid>",
-// "<origin> v <user_id> <version>" or "<origin> d <user_id>".
+// "<origin> v <user_id> <version>", "<origin> d <user_id>" or, for a user imported at token
+// version 0, "<origin> i <user_id> <role digit> <username>".
 struct RedisChange {
-    char kind = 0;        // 'r', 'v', 'd'
-    int64_t number = 0;   // expires_at (r) or user id (v, d)
-    int64_t version = 0;  // v only
-    std::string sid;      // r only
+    char kind = 0;             // 'r', 'v', 'd', 'i'
+    int64_t number = 0;        // expires_at (r) or user id (v, d, i)
+    int64_t version = 0;       // v only
+    std::string sid;           // r: the session id; i: the username
+    Role role = Role::client;  // i only
 };
 // nullopt when malformed. The origin (the publishing instance) is not filtered: this
 // instance's own changes come back too and are applied again, harmlessly (versions only

@@ -30,6 +30,13 @@ class ChangeListener {
     virtual void on_session_revoked(const std::string& sid, int64_t expires_at) = 0;
     virtual void on_token_version(int64_t user_id, uint32_t version) = 0;
     virtual void on_user_removed(int64_t user_id) = 0;
+    // A user imported (authd import-django) at token version 0, whose Django tokens validate
+    // as theirs: `username` and `role` are what validation answers with.
+    virtual void on_imported_user(int64_t user_id, Role role, const std::string& username) {
+        (void)role;
+        (void)username;
+        on_token_version(user_id, 0);
+    }
     // After a reconnect: the full state, replacing what the loops hold.
     virtual void on_resync(const ValidationState& state) = 0;
 };

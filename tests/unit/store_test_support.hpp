@@ -249,7 +249,8 @@ inline void exercise_persistence(const std::function<Store&()>& store,
             EXPECT_EQ((*due)[1].attempts, 3u);
             EXPECT_EQ((*due)[1].next_attempt_us, 42);
             auto next = co_await s.create_user(make_user("next"), no_mail());
-            EXPECT_TRUE(next->user && next->user->id == 3);
+            // Ids never reused; Redis leaves the rest of an instance's reserved block unused.
+            EXPECT_TRUE(next->user && next->user->id >= 3);
         },
         watchdog);
 }

@@ -439,7 +439,9 @@ TEST_F(RedisStoreTest, UnreachableRedisFailsFastAndRecovers) {
         EXPECT_TRUE((co_await store_->find_user_by_username("never-made")).not_found())
             << "Redis answered: nothing is there";
         auto r = co_await store_->create_user(make_user("later"), no_mail());
-        EXPECT_TRUE(r->user && r->user->id == 2);
+        // Not 2 necessarily: the id "lost" took is not handed out again (its script may
+        // have run without an answer reaching us).
+        EXPECT_TRUE(r->user && r->user->id >= 2);
     });
 }
 
