@@ -17,10 +17,11 @@ usage: bench/redis_vs_embedded.sh [options]
   --rounds N         alternating rounds per store and workload (default 3)
   --threads T        AUTHD_THREADS and wrk -t (default 2)
   --argon2 MODE      minimal (t=1, 8 KiB: the store is what is measured; default) or default
+  --only WORKLOAD    validate_token, signup or login (default: all three)
 EOF
 }
 
-authd_bin=build/authd duration=10s connections=64 rounds=3 threads=2 argon2=minimal
+authd_bin=build/authd duration=10s connections=64 rounds=3 threads=2 argon2=minimal only=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --authd) authd_bin=$2; shift 2 ;;
@@ -29,6 +30,7 @@ while [ $# -gt 0 ]; do
         --rounds) rounds=$2; shift 2 ;;
         --threads) threads=$2; shift 2 ;;
         --argon2) argon2=$2; shift 2 ;;
+        --only) only=$2; shift 2 ;;
         -h | --help) usage; exit 0 ;;
         *) echo "redis_vs_embedded.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -111,9 +113,10 @@ bench_workload() {  # bench_workload <name> <lua script>: alternating rounds, me
         'BEGIN {printf "%-15s %-9s %12.2f %10.2f", "", "redis/emb", r / e, pr / pe}')")
 }
 
-bench_workload validate_token bench/validate_token.lua
-bench_workload signup bench/signup.lua
-bench_workload login bench/login.lua
+for w in validate_token signup login; do
+    [ -z "$only" ] || [ "$only" = "$w" ] || continue
+    bench_workload "$w" "bench/$w.lua"
+done
 
 echo
 echo "wrk -t$threads -c$connections -d$duration, $rounds alternating rounds per store, medians;"

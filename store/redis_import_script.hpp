@@ -15,9 +15,8 @@ inline constexpr int redis_import_stride = 7 + 28;
 // continue above it. ARGV[i + 8] is the username (append_user_fields puts it first). A user
 // at token version 0 is published as "i <id> <role> <username>" (redis_subscriber.hpp).
 // Batched: one ZMSCORE/HMGET per kind checks the whole batch, the indexes are written with
-// one HSET/ZADD each at the end, and the search records of one blob with one APPEND when
-// they come after its last id (a dump is in pk order); only the user hashes and the
-// published changes are per user.
+// one HSET/ZADD each at the end, and the search records of one blob with one APPEND; only
+// the user hashes and the published changes are per user.
 inline constexpr std::string_view redis_import_users = R"lua(
 if not epoch_ok() then return redis.error_reply(EPOCH_ERR) end
 local dry = ARGV[4] == '1'
@@ -77,15 +76,8 @@ redis.call('HSET', P .. 'tv', unpack(tvs))
 for _, k in ipairs(set_list) do redis.call('ZADD', k, unpack(sets[k])) end
 for _, b in ipairs(blob_list) do
   local g = blobs[b]
-  local rising = true
-  for j = 2, #g.ids do if g.ids[j] <= g.ids[j - 1] then rising = false break end end
-  local tail = redis.call('GETRANGE', text_key(g.ids[1]), -12, -3)
-  if rising and (tail == '' or dec_id(tail, 1) < g.ids[1]) then
-    redis.call('APPEND', text_key(g.ids[1]), table.concat(g.recs))
-    text_touch(g.ids[1])
-  else
-    for j = 1, #g.ids do text_insert(g.ids[j], g.recs[j]) end
-  end
+  redis.call('APPEND', text_key(g.ids[1]), table.concat(g.recs))
+  text_touch(g.ids[1])
 end
 redis.call('SET', P .. 'next_user_id', top)
 return out

@@ -27,8 +27,9 @@
 //                              "<origin> v <user_id> <version>", "<origin> d <user_id>",
 //                              "<origin> i <user_id> <role> <username>" (imported, version 0)
 //
-// Search blobs: users are grouped 1024 ids per blob; each blob is the concatenation, in id
-// order, of records "\n" folded(username) \0 folded(email) \0 folded(first) \0 folded(last)
+// Search blobs: users are grouped 1024 ids per blob; each blob is the concatenation, in the
+// order they were written (not always id order: ids come from per-instance blocks, and two
+// instances' signups interleave; the scan sorts each blob's hits), of records "\n" folded(username) \0 folded(email) \0 folded(first) \0 folded(last)
 // "\t" id-as-10-control-chars role-char active-char. Field text has its control characters
 // mapped to \x01, so a needle without control characters can only match inside one field.
 // {authd}:textv counts each blob's changes; every instance keeps a copy of the blobs
@@ -97,18 +98,8 @@ local function record(id, text, role, active)
   return '\n' .. text .. '\t' .. enc_id(id) .. string.char(26 + role, 30 + active)
 end
 local function text_insert(id, rec)
-  local k = text_key(id)
   text_touch(id)
-  local tail = redis.call('GETRANGE', k, -12, -3)
-  if tail == '' or dec_id(tail, 1) < id then redis.call('APPEND', k, rec) return end
-  local blob = redis.call('GET', k)
-  local pos = 1
-  while true do
-    local t = string.find(blob, '\t', pos, true)
-    if not t or dec_id(blob, t + 1) > id then break end
-    pos = t + 13
-  end
-  redis.call('SET', k, string.sub(blob, 1, pos - 1) .. rec .. string.sub(blob, pos))
+  redis.call('APPEND', text_key(id), rec)
 end
 local function text_find(id)
   local k = text_key(id)

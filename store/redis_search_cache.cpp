@@ -126,8 +126,10 @@ RedisSearchCache::Hits RedisSearchCache::search(std::string_view needle, std::op
     }
     Hits hits;
     if (needle.empty()) return hits;
+    std::vector<int64_t> blob_hits;  // one blob's, sorted: a blob is in write order
     for (const auto& text : texts) {
         std::string_view blob(text->data(), text->size() - blob_padding);
+        blob_hits.clear();
         size_t pos = 0;
         for (;;) {
             size_t at = find_in(blob.data(), blob.size(), pos, needle);
@@ -138,12 +140,15 @@ RedisSearchCache::Hits RedisSearchCache::search(std::string_view needle, std::op
             int record_role = static_cast<unsigned char>(blob[tab + 11]) - 0x1A;
             bool record_active = static_cast<unsigned char>(blob[tab + 12]) == 0x1F;
             if ((!role || record_role == static_cast<int>(*role)) &&
-                (!active || record_active == *active)) {
-                if (hits.total >= offset && hits.ids.size() < limit)
-                    hits.ids.push_back(decode_id(blob, tab + 1));
-                ++hits.total;
-            }
+                (!active || record_active == *active))
+                blob_hits.push_back(decode_id(blob, tab + 1));
             pos = tab + 1 + trailer_size;  // the next record's '\n'
+        }
+        if (!std::is_sorted(blob_hits.begin(), blob_hits.end()))
+            std::sort(blob_hits.begin(), blob_hits.end());
+        for (int64_t id : blob_hits) {
+            if (hits.total >= offset && hits.ids.size() < limit) hits.ids.push_back(id);
+            ++hits.total;
         }
     }
     return hits;

@@ -83,8 +83,9 @@ class DjangoMigrationFixture : public AuthV1Fixture {
         return run_authd(args, store_env());
     }
     // Imports `file` and leaves the server running with `env`: embedded, the import runs on
-    // the stopped store; Redis, it runs beside the running server, which then restarts (the
-    // legacy-token directory is built at start).
+    // the stopped store; Redis, it runs beside the running server, which then restarts (so
+    // that these tests cover the directory built at start; LegacyTokensRedis covers imports
+    // heard live).
     CommandResult import_and_start(const std::string& file,
                                    std::map<std::string, std::string> env = {},
                                    std::vector<std::string> flags = {}) {
