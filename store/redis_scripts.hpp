@@ -7,7 +7,7 @@
 // the whole store lives on one shard, i.e. Cluster gives failover, not write scaling):
 //   {authd}:epoch              random marker written at first start; writes check it, so a
 //                              Redis that lost its data (restarted empty) is noticed
-//   {authd}:next_user_id       INCR counter (ids never reused)
+//   {authd}:next_user_id       counter (ids never reused); instances reserve blocks of it
 //   {authd}:user:<id>          hash: the User (+ username_key/email_key, the folded keys)
 //   {authd}:username, :email   hashes: folded username / email -> id
 //   {authd}:ids[:r<role>][a<0|1>]  sorted sets of ids (score = id) per role/active filter

@@ -5,6 +5,8 @@
 #include <emmintrin.h>
 #endif
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -20,6 +22,8 @@ constexpr size_t trailer_size = 12;
 // Zero bytes kept after each blob's text, so a 16-byte load that starts inside it stays in
 // bounds (see find_in).
 constexpr size_t blob_padding = 16;
+
+constexpr size_t trim_after_bytes = 1 << 20;
 
 // First position of `needle` in hay[from, len), or npos. With SSE2, 16 start positions per
 // step: a candidate needs the needle's first and last byte in place before the middle is
@@ -74,6 +78,9 @@ RedisTextSync decode_text_sync(const redisReply* r) {
         e.changed = text->type != REDIS_REPLY_NIL;
         if (e.changed && text->type == REDIS_REPLY_STRING) {
             e.present = true;
+            // Exactly the room apply() needs: appending the padding to a string sized to
+            // the text would double its capacity (and the cache's memory).
+            e.text.reserve(text->len + blob_padding);
             e.text.assign(text->str, text->len);
         }
         if (e.number < 0) return RedisTextSync{};
@@ -91,6 +98,16 @@ std::string RedisSearchCache::known_versions() const {
 }
 
 void RedisSearchCache::apply(RedisTextSync&& sync) {
+    size_t bytes = 0;
+    for (const RedisTextSync::Entry& e : sync.entries) bytes += e.text.size();
+    apply_sorted(std::move(sync));
+    // A large sync (the first one fetches every blob) leaves the reply's buffers free in
+    // the heap; give them back, or they stay in the RSS of every instance.
+    if (bytes >= trim_after_bytes) malloc_trim(0);
+}
+
+void RedisSearchCache::apply_sorted(RedisTextSync&& sync) {
+    size_t bytes = 0;
     std::sort(sync.entries.begin(), sync.entries.end(),
               [](const auto& a, const auto& b) { return a.number < b.number; });
     std::lock_guard lock(mutex_);
@@ -113,6 +130,9 @@ void RedisSearchCache::apply(RedisTextSync&& sync) {
         }
     }
     blobs_ = std::move(next);
+    bytes = 0;
+    for (const Blob& b : blobs_) bytes += b.text->size();
+    held_ = bytes;
 }
 
 RedisSearchCache::Hits RedisSearchCache::search(std::string_view needle, std::optional<Role> role,

@@ -89,6 +89,9 @@ void RedisStore::append_metrics(std::string& out) const {
     metric("authd_store_redis_feed_down_ms", "gauge",
            "How long the change subscription has been down, in ms (0 while up).",
            subscriber_ ? static_cast<uint64_t>(subscriber_->down_for().count()) : 0);
+    metric("authd_store_redis_search_cache_bytes", "gauge",
+           "Bytes of user text this instance keeps to answer ?search= (its copy of the blobs).",
+           search_cache_.bytes());
     metric("authd_store_redis_data_lost", "gauge",
            "1 when Redis no longer holds this store's data (writes refused).", data_lost() ? 1 : 0);
     metric("authd_store_redis_resyncs_total", "counter",
