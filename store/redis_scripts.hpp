@@ -29,7 +29,8 @@
 //
 // Search blobs: users are grouped 1024 ids per blob; each blob is the concatenation, in the
 // order they were written (not always id order: ids come from per-instance blocks, and two
-// instances' signups interleave; the scan sorts each blob's hits), of records "\n" folded(username) \0 folded(email) \0 folded(first) \0 folded(last)
+// instances' signups interleave; the scan sorts each blob's hits), of records "\n" folded(username)
+// \0 folded(email) \0 folded(first) \0 folded(last)
 // "\t" id-as-10-control-chars role-char active-char. Field text has its control characters
 // mapped to \x01, so a needle without control characters can only match inside one field.
 // {authd}:textv counts each blob's changes; every instance keeps a copy of the blobs

@@ -31,13 +31,12 @@ class LegacyTokensRedis : public ::testing::Test {
         return run_authd({"import-django", django_dump()}, {{"AUTHD_STORE", redis_.url()}});
     }
     static bool valid_on(const ServerProcess& s, const std::string& token) {
-        HttpResponse r = request(s.port(), "POST", "/auth/validate_token/",
-                                 json_object({{"token", token}}));
+        HttpResponse r =
+            request(s.port(), "POST", "/auth/validate_token/", json_object({{"token", token}}));
         return r.status == 200 && json_bool(r.body, "valid");
     }
     static HttpResponse refresh_on(const ServerProcess& s, const std::string& token) {
-        return request(s.port(), "POST", "/auth/token/refresh/",
-                       json_object({{"refresh", token}}));
+        return request(s.port(), "POST", "/auth/token/refresh/", json_object({{"refresh", token}}));
     }
 
     RedisServer redis_;
@@ -58,8 +57,8 @@ TEST_F(LegacyTokensRedis, UsersImportedWhileInstancesRunTakeTheirTokensOnBoth) {
     ASSERT_TRUE(on_b) << "and instance B";
     std::printf("[ redis ] imported user's legacy token valid on A after %.1f ms, B %.1f ms\n",
                 *on_a, *on_b);
-    HttpResponse v = request(b_.port(), "POST", "/auth/validate_token/",
-                             json_object({{"token", bob}}));
+    HttpResponse v =
+        request(b_.port(), "POST", "/auth/validate_token/", json_object({{"token", bob}}));
     EXPECT_EQ(json_string(v.body, "username"), "bob") << v.body;
     EXPECT_EQ(json_string(v.body, "role"), "AGENT") << v.body;
 
@@ -70,12 +69,12 @@ TEST_F(LegacyTokensRedis, UsersImportedWhileInstancesRunTakeTheirTokensOnBoth) {
     HttpResponse login = request(a_.port(), "POST", "/auth/token/",
                                  json_object({{"username", "frank"}, {"password", "Frank-pw-6"}}));
     ASSERT_EQ(login.status, 200) << login.body;
-    HttpResponse changed = request(
-        a_.port(), "POST", "/api/auth/password/reset/",
-        json_object({{"old_password", "Frank-pw-6"},
-                     {"new_password", "Brand-New-Frank-9"},
-                     {"confirm_password", "Brand-New-Frank-9"}}),
-        {{"Authorization", "Bearer " + json_string(login.body, "access")}});
+    HttpResponse changed =
+        request(a_.port(), "POST", "/api/auth/password/reset/",
+                json_object({{"old_password", "Frank-pw-6"},
+                             {"new_password", "Brand-New-Frank-9"},
+                             {"confirm_password", "Brand-New-Frank-9"}}),
+                {{"Authorization", "Bearer " + json_string(login.body, "access")}});
     ASSERT_EQ(changed.status, 200) << changed.body;
     EXPECT_FALSE(valid_on(a_, frank)) << "revoked on the instance that revoked";
     EXPECT_TRUE(time_until([&] { return !valid_on(b_, frank); }, Millis(5000)))
