@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "tests/integration/base64_decode.hpp"
+
 namespace authd::test::v1 {
 
 inline std::string b64url_encode(std::string_view in) {
@@ -37,36 +39,7 @@ inline std::string b64url_encode(std::string_view in) {
     return out;
 }
 
-// Decodes base64 or base64url (padding and whitespace ignored); nullopt on a bad character.
-inline std::optional<std::string> b64_decode(std::string_view in) {
-    std::string out;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (char c : in) {
-        int v;
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '+' || c == '-')
-            v = 62;
-        else if (c == '/' || c == '_')
-            v = 63;
-        else if (c == '=' || c == '\r' || c == '\n' || c == ' ')
-            continue;
-        else
-            return std::nullopt;
-        acc = (acc << 6) | static_cast<uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xFF);
-        }
-    }
-    return out;
-}
+using authd::test::b64_decode;
 
 inline std::string hmac_sha256(std::string_view key, std::string_view data) {
     unsigned char mac[EVP_MAX_MD_SIZE];

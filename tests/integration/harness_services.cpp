@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "tests/free_port.hpp"
+#include "tests/integration/base64_decode.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/harness_internal.hpp"
 
@@ -69,25 +70,6 @@ std::string decode_quoted_printable(std::string_view text) {
     return out;
 }
 
-std::string decode_base64(std::string_view text) {
-    static const std::string alphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (char c : text) {
-        auto v = alphabet.find(c);
-        if (v == std::string::npos) continue;  // '=', CR, LF
-        acc = (acc << 6) | static_cast<uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xFF);
-        }
-    }
-    return out;
-}
-
 // The message with every base64 part body decoded and appended, so links inside are visible.
 std::string with_base64_parts_decoded(const std::string& message) {
     std::string out = message;
@@ -105,14 +87,14 @@ std::string with_base64_parts_decoded(const std::string& message) {
             in_base64_headers = false;
             in_base64_body = true;
         } else if (in_base64_body && (l.empty() || l.starts_with("--"))) {
-            out += "\n" + decode_base64(encoded) + "\n";
+            out += "\n" + b64_decode(encoded).value_or("") + "\n";
             encoded.clear();
             in_base64_body = false;
         } else if (in_base64_body) {
             encoded += l;
         }
     }
-    if (!encoded.empty()) out += "\n" + decode_base64(encoded) + "\n";
+    if (!encoded.empty()) out += "\n" + b64_decode(encoded).value_or("") + "\n";
     return out;
 }
 
